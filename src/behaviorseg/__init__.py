@@ -1,0 +1,40 @@
+"""behaviorseg: behavioural customer segmentation.
+
+Event logs → customer tables (:mod:`behaviorseg.summaries`) → segments
+(scikit-learn estimators in :mod:`behaviorseg.segmenters`) → KPIs
+(:mod:`behaviorseg.kpi`). Probabilistic models live in :mod:`behaviorseg.models`,
+data sets in :mod:`behaviorseg.datasets`.
+
+Examples
+--------
+>>> import behaviorseg as bs
+>>> tx = bs.datasets.load_cdnow()
+>>> customers = bs.rfm_table(tx)
+>>> labels = bs.RFMSegmenter().fit_predict(customers)
+>>> len(labels) == len(customers)
+True
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import datasets, exceptions, kpi, models, segmenters, summaries
+from .segmenters import RFMSegmenter
+from .summaries import clv_summary, rfm_table
+
+try:
+    __version__ = version("behaviorseg")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "RFMSegmenter",
+    "__version__",
+    "clv_summary",
+    "datasets",
+    "exceptions",
+    "kpi",
+    "models",
+    "rfm_table",
+    "segmenters",
+    "summaries",
+]

@@ -1,0 +1,308 @@
+"""Shared input checks: frames, columns, dtypes, NaN, time zones, parameters.
+
+Every public function and every ``fit``/``predict`` validates its input here, once,
+at the boundary; the code behind the boundary trusts the data. Messages name the
+column (or parameter), the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import DataValidationError, RowsExcludedWarning, SchemaError
+
+__all__: list[str] = []  # private module
+
+# The field uses "recency" for two different things; these hints catch the mix-up.
+_RECENCY_HINTS = {
+    "recency_days": (
+        "'recency_days' is rfm_table's days *since the last purchase* (small = recent); "
+        "the buy-till-you-die models need clv_summary's 'recency' (age of the customer at "
+        "the last repeat purchase, large = recent) together with 'T'. "
+        "Build the frame with behaviorseg.summaries.clv_summary."
+    ),
+    "recency": (
+        "'recency' here looks like clv_summary's age at the last repeat purchase "
+        "(large = recent), not days since the last purchase. RFM segmentation needs "
+        "rfm_table's 'recency_days'; build the frame with behaviorseg.summaries.rfm_table "
+        "or pass recency_col='recency' only if that column really counts days since "
+        "the last purchase."
+    ),
+}
+
+
+def _first_labels(labels: Iterable[Any], limit: int = 3) -> str:
+    """Return a short, readable list of the first few row labels."""
+    shown = []
+    for i, label in enumerate(labels):
+        if i == limit:
+            shown.append("...")
+            break
+        shown.append(repr(label) if isinstance(label, str) else str(label))
+    return ", ".join(shown)
+
+
+def check_frame(obj: object, *, name: str) -> pd.DataFrame:
+    """Return ``obj`` if it is a non-empty DataFrame, else raise a clear error."""
+    if not isinstance(obj, pd.DataFrame):
+        raise TypeError(
+            f"{name} must be a pandas DataFrame, got {type(obj).__name__}; "
+            f"wrap it with pd.DataFrame(...) and name its columns"
+        )
+    if len(obj) == 0:
+        raise DataValidationError(
+            f"{name} is empty (0 rows); there is nothing to summarise or segment"
+        )
+    return obj
+
+
+def check_columns(frame: pd.DataFrame, columns: Mapping[str, str], *, name: str) -> None:
+    """Raise SchemaError naming every missing column and the parameter that chose it.
+
+    ``columns`` maps the parameter name (e.g. ``"amount_col"``) to the column name.
+    """
+    missing = {param: col for param, col in columns.items() if col not in frame.columns}
+    if not missing:
+        return
+    available = ", ".join(repr(c) for c in list(frame.columns)[:12])
+    if frame.shape[1] > 12:
+        available += ", ..."
+    parts = [f"column {col!r} ({param}) not found in {name}" for param, col in missing.items()]
+    message = "; ".join(parts) + f". Available columns: {available}. "
+    message += "Pass " + ", ".join(f"{p}='<name>'" for p in missing) + " to use another column."
+    for col in missing.values():
+        hint_key = "recency" if col == "recency_days" else "recency_days" if col == "recency" else None
+        if hint_key is not None and hint_key in frame.columns:
+            message += " Note: " + _RECENCY_HINTS[hint_key]
+    raise SchemaError(message)
+
+
+def recency_hint(column: str) -> str:
+    """Return the explanation of the two meanings of *recency* for ``column``."""
+    return _RECENCY_HINTS.get(column, "")
+
+
+def to_datetime(series: pd.Series, *, column: str) -> pd.Series:
+    """Return ``series`` as datetime64, refusing mixed time zones and missing values."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
+        series.dtype
+    ):
+        out = series
+    elif pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        raise SchemaError(
+            f"column {column!r} has dtype {series.dtype}, expected datetimes; "
+            f"convert it first, e.g. pd.to_datetime(df[{column!r}], unit='s') for epoch seconds"
+        )
+    else:
+        try:
+            out = pd.to_datetime(series)
+        except (ValueError, TypeError) as err:
+            text = str(err)
+            if "zone" in text.lower() or "tz" in text.lower() or "offset" in text.lower():
+                raise SchemaError(
+                    f"column {column!r} mixes time-zone-aware and naive timestamps (or "
+                    f"several time zones); make them consistent first, e.g. "
+                    f"pd.to_datetime(df[{column!r}], utc=True)"
+                ) from err
+            raise SchemaError(
+                f"column {column!r} could not be parsed as datetimes ({text}); "
+                f"convert it with pd.to_datetime first"
+            ) from err
+        if not (
+            isinstance(out.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(out.dtype)
+        ):
+            raise SchemaError(
+                f"column {column!r} mixes time-zone-aware and naive timestamps (or several "
+                f"time zones); make them consistent first, e.g. "
+                f"pd.to_datetime(df[{column!r}], utc=True)"
+            )
+    missing = out.isna().to_numpy()
+    if missing.any():
+        raise DataValidationError(
+            f"column {column!r} has {int(missing.sum())} missing timestamps (rows "
+            f"{_first_labels(series.index[missing])}); drop or fill them first"
+        )
+    return out
+
+
+def check_numeric(
+    series: pd.Series,
+    *,
+    column: str,
+    min_value: float | None = None,
+    strict: bool = False,
+) -> np.ndarray:
+    """Return the column as a finite float64 array, or raise naming the bad rows."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        raise SchemaError(
+            f"column {column!r} has dtype {dtype}, expected numbers; "
+            f"convert it with pd.to_numeric(df[{column!r}]) first"
+        )
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise DataValidationError(
+            f"column {column!r} has {int(bad.sum())} missing or non-finite values (rows "
+            f"{_first_labels(series.index[bad])}); drop or fill them first"
+        )
+    if min_value is not None:
+        low = values <= min_value if strict else values < min_value
+        if low.any():
+            relation = "<=" if strict else "<"
+            raise DataValidationError(
+                f"column {column!r} has {int(low.sum())} values {relation} {min_value} (rows "
+                f"{_first_labels(series.index[low])}); they make no sense here"
+            )
+    return values
+
+
+def as_timestamp(value: object, *, reference: pd.Series, param: str = "as_of") -> pd.Timestamp:
+    """Parse ``value`` as a Timestamp that matches the time zone of ``reference``."""
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as err:
+        raise DataValidationError(
+            f"{param}={value!r} is not a date or timestamp: {err}"
+        ) from err
+    if stamp is pd.NaT:
+        raise DataValidationError(f"{param} must be a date or timestamp, got NaT")
+    data_tz = getattr(reference.dt, "tz", None)
+    if data_tz is None and stamp.tz is not None:
+        raise SchemaError(
+            f"{param}={stamp} is time-zone-aware but the timestamps are naive; "
+            f"pass a naive {param} or localise the timestamps first"
+        )
+    if data_tz is not None and stamp.tz is None:
+        raise SchemaError(
+            f"{param}={stamp} is naive but the timestamps are in {data_tz}; "
+            f"pass a time-zone-aware {param}, e.g. pd.Timestamp('...', tz='{data_tz}')"
+        )
+    if data_tz is not None:
+        stamp = stamp.tz_convert(data_tz)
+    return stamp
+
+
+def warn_excluded(count: int, message: str, *, stacklevel: int = 3) -> None:
+    """Warn that ``count`` rows or customers were excluded; ``message`` says which and why."""
+    if count:
+        warnings.warn(f"{count} {message}", RowsExcludedWarning, stacklevel=stacklevel + 1)
+
+
+# --- parameter rules, declared as data on each estimator and checked in fit ---------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A number in ``[low, high]`` (either end open with ``closed``)."""
+
+    kind: type
+    low: float | None
+    high: float | None
+    closed: str = "both"
+
+    def accepts(self, value: object) -> bool:
+        if isinstance(value, bool):
+            return False
+        if self.kind is int:
+            if not isinstance(value, numbers.Integral):
+                return False
+        elif not isinstance(value, numbers.Real):
+            return False
+        x = float(value)  # type: ignore[arg-type]
+        if not np.isfinite(x):
+            return False
+        left_ok = self.low is None or (
+            x >= self.low if self.closed in ("both", "left") else x > self.low
+        )
+        right_ok = self.high is None or (
+            x <= self.high if self.closed in ("both", "right") else x < self.high
+        )
+        return left_ok and right_ok
+
+    def describe(self) -> str:
+        lo = "-inf" if self.low is None else self.low
+        hi = "inf" if self.high is None else self.high
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        return f"{'an int' if self.kind is int else 'a number'} in {left}{lo}, {hi}{right}"
+
+
+@dataclass(frozen=True)
+class Options:
+    """One of a fixed set of values."""
+
+    values: tuple[object, ...]
+
+    def accepts(self, value: object) -> bool:
+        return any(value == v and type(value) is type(v) for v in self.values)
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+@dataclass(frozen=True)
+class InstanceOf:
+    """An instance of one of the given types (``None`` allowed by passing ``type(None)``)."""
+
+    types: tuple[type, ...]
+
+    def accepts(self, value: object) -> bool:
+        return isinstance(value, self.types)
+
+    def describe(self) -> str:
+        names = ["None" if t is type(None) else t.__name__ for t in self.types]
+        return "an instance of " + " or ".join(names)
+
+
+@dataclass(frozen=True)
+class IsCallable:
+    """Any callable."""
+
+    def accepts(self, value: object) -> bool:
+        return callable(value)
+
+    def describe(self) -> str:
+        return "a callable"
+
+
+Constraint = Interval | Options | InstanceOf | IsCallable
+
+
+def validate_params(
+    params: Mapping[str, object],
+    constraints: Mapping[str, Sequence[Constraint]],
+    *,
+    owner: str,
+) -> None:
+    """Raise ValueError (or TypeError) for the first parameter that breaks its rules."""
+    for name, rules in constraints.items():
+        value = params[name]
+        if any(rule.accepts(value) for rule in rules):
+            continue
+        allowed = " or ".join(rule.describe() for rule in rules)
+        err: type[Exception] = (
+            TypeError if all(isinstance(rule, InstanceOf) for rule in rules) else ValueError
+        )
+        raise err(f"{owner}: parameter {name}={value!r} is invalid; it must be {allowed}")
+
+
+def is_sequence_of_numbers(value: object) -> bool:
+    """Return True for a list/tuple/array of finite real numbers."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        return False
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return arr.ndim == 1 and bool(np.isfinite(arr).all())
+
+
+SeriesCheck = Callable[[pd.Series], None]

@@ -1,0 +1,103 @@
+"""Exceptions and warnings raised by behaviorseg.
+
+Every error names the column (or parameter), the problem and the fix. The classes
+subclass the built-in exception a caller would naturally catch, so ``except
+ValueError`` keeps working.
+
+Examples
+--------
+>>> from behaviorseg.exceptions import SchemaError
+>>> try:
+...     raise SchemaError("column 'amount' is missing; pass amount_col=...")
+... except KeyError as err:
+...     print(err)
+column 'amount' is missing; pass amount_col=...
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BehaviorsegError",
+    "BehaviorsegWarning",
+    "ConvergenceError",
+    "DataValidationError",
+    "RowsExcludedWarning",
+    "SchemaError",
+]
+
+
+class BehaviorsegError(Exception):
+    """Base class of every exception raised on purpose by behaviorseg.
+
+    Examples
+    --------
+    >>> from behaviorseg.exceptions import BehaviorsegError, SchemaError
+    >>> issubclass(SchemaError, BehaviorsegError)
+    True
+    """
+
+
+class SchemaError(BehaviorsegError, KeyError, ValueError):
+    """A column is missing, has the wrong type, or mixes time zones.
+
+    Subclasses both :class:`KeyError` (a missing column) and :class:`ValueError`
+    (a mistyped one), so either ``except`` catches it.
+
+    Examples
+    --------
+    >>> from behaviorseg.exceptions import SchemaError
+    >>> str(SchemaError("column 'x' is missing"))
+    "column 'x' is missing"
+    """
+
+    def __str__(self) -> str:
+        # KeyError quotes its argument; a schema message reads better as plain text.
+        return str(self.args[0]) if self.args else ""
+
+
+class DataValidationError(BehaviorsegError, ValueError):
+    """The values of a column break a rule: NaN, negative, out of range, empty input.
+
+    Examples
+    --------
+    >>> from behaviorseg.exceptions import DataValidationError
+    >>> issubclass(DataValidationError, ValueError)
+    True
+    """
+
+
+class ConvergenceError(BehaviorsegError, RuntimeError):
+    """A maximum-likelihood fit did not converge; the message says what to try.
+
+    Examples
+    --------
+    >>> from behaviorseg.exceptions import ConvergenceError
+    >>> issubclass(ConvergenceError, RuntimeError)
+    True
+    """
+
+
+class BehaviorsegWarning(UserWarning):
+    """Base class of the warnings behaviorseg emits.
+
+    Examples
+    --------
+    >>> from behaviorseg.exceptions import BehaviorsegWarning
+    >>> issubclass(BehaviorsegWarning, UserWarning)
+    True
+    """
+
+
+class RowsExcludedWarning(BehaviorsegWarning):
+    """Rows (or customers) were left out by a documented rule; the message counts them.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from behaviorseg.exceptions import RowsExcludedWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("2 rows dropped", RowsExcludedWarning)
+    >>> caught[0].category.__name__
+    'RowsExcludedWarning'
+    """

@@ -1,0 +1,3 @@
+"""Per-segment KPIs: pure functions returning tidy DataFrames indexed by segment."""
+
+__all__: list[str] = []

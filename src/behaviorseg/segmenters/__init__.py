@@ -1,0 +1,7 @@
+"""Segmenters: scikit-learn estimators that turn a customer table into named segments."""
+
+from .rfm import RFMSegmenter
+
+__all__ = [
+    "RFMSegmenter",
+]

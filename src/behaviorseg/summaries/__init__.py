@@ -1,0 +1,14 @@
+"""Summaries: event logs in, one row per customer out.
+
+Pure functions (nothing is learned): each takes a log with one row per purchase or
+event and returns a DataFrame indexed by customer id, with exact, documented
+semantics. They are the first stage of the flow; segmenters and models read their
+output.
+"""
+
+from ._transactions import clv_summary, rfm_table
+
+__all__ = [
+    "clv_summary",
+    "rfm_table",
+]
