@@ -79,9 +79,7 @@ class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 X, dtype=np.float64, ensure_all_finite=nan_rule, estimator=self, input_name="X"
             )
         else:
-            arr = validate_data(
-                self, X, reset=reset, dtype=np.float64, ensure_all_finite=nan_rule
-            )
+            arr = validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=nan_rule)
         if arr.shape[1] < self._min_features:
             raise ValueError(
                 f"{type(self).__name__} needs at least {self._min_features} feature(s), "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +78,9 @@ def check_columns(frame: pd.DataFrame, columns: Mapping[str, str], *, name: str)
     message = "; ".join(parts) + f". Available columns: {available}. "
     message += "Pass " + ", ".join(f"{p}='<name>'" for p in missing) + " to use another column."
     for col in missing.values():
-        hint_key = "recency" if col == "recency_days" else "recency_days" if col == "recency" else None
+        hint_key = (
+            "recency" if col == "recency_days" else "recency_days" if col == "recency" else None
+        )
         if hint_key is not None and hint_key in frame.columns:
             message += " Note: " + _RECENCY_HINTS[hint_key]
     raise SchemaError(message)
@@ -169,9 +171,7 @@ def as_timestamp(value: object, *, reference: pd.Series, param: str = "as_of") -
     try:
         stamp = pd.Timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError) as err:
-        raise DataValidationError(
-            f"{param}={value!r} is not a date or timestamp: {err}"
-        ) from err
+        raise DataValidationError(f"{param}={value!r} is not a date or timestamp: {err}") from err
     if stamp is pd.NaT:
         raise DataValidationError(f"{param} must be a date or timestamp, got NaT")
     data_tz = getattr(reference.dt, "tz", None)
@@ -187,7 +187,8 @@ def as_timestamp(value: object, *, reference: pd.Series, param: str = "as_of") -
         )
     if data_tz is not None:
         stamp = stamp.tz_convert(data_tz)
-    return stamp
+    result: pd.Timestamp = stamp
+    return result
 
 
 def warn_excluded(count: int, message: str, *, stacklevel: int = 3) -> None:
@@ -216,7 +217,7 @@ class Interval:
                 return False
         elif not isinstance(value, numbers.Real):
             return False
-        x = float(value)  # type: ignore[arg-type]
+        x = float(value)  # type: ignore[arg-type,unused-ignore]
         if not np.isfinite(x):
             return False
         left_ok = self.low is None or (
@@ -304,5 +305,3 @@ def is_sequence_of_numbers(value: object) -> bool:
         return False
     return arr.ndim == 1 and bool(np.isfinite(arr).all())
 
-
-SeriesCheck = Callable[[pd.Series], None]

@@ -1,0 +1,410 @@
+"""Transaction logs → one row per customer: ``rfm_table`` and ``clv_summary``.
+
+Both functions share one preparation step (:func:`_prepare`) that validates the log,
+drops rows without a customer id, closes the observation window at ``as_of`` and
+factorizes customer ids once; the per-customer reductions are then whole-column
+numpy operations over the dense customer codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import (
+    as_timestamp,
+    check_columns,
+    check_frame,
+    check_numeric,
+    to_datetime,
+    warn_excluded,
+)
+from ..exceptions import DataValidationError
+
+__all__ = ["clv_summary", "rfm_table"]
+
+_NS_PER_DAY = 86_400 * 10**9
+
+
+@dataclass(frozen=True)
+class _Log:
+    """A validated transaction log, restricted to the observation window."""
+
+    codes: np.ndarray  # dense customer code per row (int64)
+    customers: pd.Index  # customer id per code, sorted
+    times: pd.Series  # datetime64 per row
+    amounts: np.ndarray | None  # float64 per row
+    orders: pd.Series | None  # order id per row
+    as_of: pd.Timestamp
+
+
+def _prepare(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str,
+    time_col: str,
+    amount_col: str | None,
+    order_col: str | None,
+    as_of: Any,
+    period: str | None = None,
+) -> _Log:
+    """Validate the log and keep the rows inside the observation window.
+
+    With ``period`` (a pandas frequency), the window closes at the end of the
+    period that contains ``as_of`` instead of at ``as_of`` itself.
+    """
+    check_frame(transactions, name="transactions")
+    columns = {"customer_col": customer_col, "time_col": time_col}
+    if amount_col is not None:
+        columns["amount_col"] = amount_col
+    if order_col is not None:
+        columns["order_col"] = order_col
+    check_columns(transactions, columns, name="transactions")
+
+    ids = transactions[customer_col]
+    has_id = ids.notna().to_numpy()
+    n_missing = int((~has_id).sum())
+    if n_missing:
+        warn_excluded(
+            n_missing,
+            f"rows have no customer id in column {customer_col!r} and were dropped",
+        )
+        if n_missing == len(transactions):
+            raise DataValidationError(
+                f"every row has a missing customer id in column {customer_col!r}"
+            )
+        frame = transactions.loc[has_id]
+    else:
+        frame = transactions
+
+    times = to_datetime(frame[time_col], column=time_col)
+    amounts = check_numeric(frame[amount_col], column=amount_col) if amount_col else None
+    orders = frame[order_col] if order_col is not None else None
+    if orders is not None and orders.isna().any():
+        raise DataValidationError(
+            f"column {order_col!r} has {int(orders.isna().sum())} missing order ids; "
+            f"fill them or pass order_col=None to count purchases by timestamp"
+        )
+
+    stamp = times.max() if as_of is None else as_timestamp(as_of, reference=times)
+    cutoff = stamp
+    if period is not None:
+        cutoff = _period_end(stamp, period)
+    inside = (times <= cutoff).to_numpy()
+    n_late = int((~inside).sum())
+    if n_late:
+        warn_excluded(n_late, f"rows are after as_of={stamp} and were excluded")
+        if n_late == len(frame):
+            raise DataValidationError(
+                f"every row of column {time_col!r} is after as_of={stamp}; "
+                f"there is nothing to summarise"
+            )
+        frame = frame.loc[inside]
+        times = times.loc[inside]
+        amounts = amounts[inside] if amounts is not None else None
+        orders = orders.loc[inside] if orders is not None else None
+
+    try:
+        codes, customers = pd.factorize(frame[customer_col], sort=True)
+    except TypeError:  # ids of mixed, unorderable types: keep first-seen order
+        codes, customers = pd.factorize(frame[customer_col], sort=False)
+    customers = pd.Index(customers, name=customer_col)
+    return _Log(
+        codes=codes.astype(np.int64, copy=False),
+        customers=customers,
+        times=times,
+        amounts=amounts,
+        orders=orders,
+        as_of=stamp,
+    )
+
+
+def _period_end(stamp: pd.Timestamp, period: str) -> pd.Timestamp:
+    """Return the last instant of the ``period`` that contains ``stamp``."""
+    naive = stamp.tz_localize(None) if stamp.tz is not None else stamp
+    end = pd.Period(naive, freq=period).end_time
+    return end.tz_localize(stamp.tz) if stamp.tz is not None else end
+
+
+def _keep_buyers(buyer: np.ndarray, customers: pd.Index) -> pd.Index:
+    """Warn about customers without any purchase in the window and return the rest."""
+    n_without = int((~buyer).sum())
+    warn_excluded(
+        n_without,
+        "customers have rows in the window but no purchase (only negative amounts, i.e. "
+        "returns) and were left out of the table",
+        stacklevel=4,
+    )
+    if n_without == len(customers):
+        raise DataValidationError(
+            "no customer has a purchase (a row with amount >= 0) in the window"
+        )
+    kept: pd.Index = customers[buyer]
+    return kept
+
+
+def rfm_table(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    time_col: str = "timestamp",
+    amount_col: str = "amount",
+    order_col: str | None = None,
+    as_of: Any = None,
+) -> pd.DataFrame:
+    """Summarise a transaction log into recency, frequency and monetary value per customer.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per purchase line (or per purchase), with a customer id, a
+        timestamp and an amount. Not modified.
+    customer_col, time_col, amount_col : str
+        Column names. Timestamps may be datetimes or parseable strings, all naive
+        or all time-zone-aware (mixing them is an error).
+    order_col : str or None
+        Column with an order (invoice) id. Rows of one order count as one
+        purchase. Without it, rows of one customer at the same instant count as
+        one purchase.
+    as_of : date-like or None
+        End of the observation window, inclusive. Rows after it are excluded with
+        a :class:`~behaviorseg.exceptions.RowsExcludedWarning` that counts them.
+        Default: the last timestamp in the data.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer who made at least one purchase in the window,
+        indexed by customer id (index named ``customer_col``, sorted), with:
+
+        - ``recency_days`` (float): days from the last purchase to ``as_of``
+          (small = recent). *Not* the ``recency`` of :func:`clv_summary`, which is
+          the customer's age at the last repeat purchase.
+        - ``frequency`` (int): number of purchases.
+        - ``monetary`` (float): total net spend, returns included.
+        - ``avg_order_value`` (float): ``monetary / frequency``.
+        - ``tenure_days`` (float): days from the first purchase to ``as_of``.
+
+    Notes
+    -----
+    - A *purchase* is a distinct order (or instant) with at least one row whose
+      amount is >= 0. Zero-amount rows are purchases (free orders exist: CDNOW
+      has customers whose only purchase cost $0).
+    - Negative amounts are returns: they are netted into ``monetary`` but are
+      not purchases and move neither recency nor tenure. A customer with only
+      returns in the window is left out, with a warning that counts them.
+    - Rows with a missing customer id are dropped with a warning that counts
+      them. Missing timestamps or amounts are errors.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from behaviorseg.summaries import rfm_table
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2, 2],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-11", "2024-01-05", "2024-01-05"]),
+    ...     "amount": [10.0, 30.0, 5.0, -2.0],
+    ... })
+    >>> rfm_table(tx, as_of="2024-01-31")
+                 recency_days  frequency  monetary  avg_order_value  tenure_days
+    customer_id
+    1                    20.0          2      40.0             20.0         30.0
+    2                    26.0          1       3.0              3.0         26.0
+    """
+    log = _prepare(
+        transactions,
+        customer_col=customer_col,
+        time_col=time_col,
+        amount_col=amount_col,
+        order_col=order_col,
+        as_of=as_of,
+    )
+    assert log.amounts is not None
+    n = len(log.customers)
+    ns = _epoch_ns(log.times)
+    as_of_ns = _to_ns(log.as_of)
+
+    bought = log.amounts >= 0
+    codes_b = log.codes[bought]
+    ns_b = ns[bought]
+    # One purchase = one distinct (customer, order) or (customer, instant) pair.
+    second = log.orders[bought] if log.orders is not None else ns_b
+    second_codes, second_uniques = pd.factorize(np.asarray(second))
+    pair = codes_b * np.int64(max(len(second_uniques), 1)) + second_codes
+    unique_pairs = pd.unique(pair)
+    frequency = np.bincount(unique_pairs // max(len(second_uniques), 1), minlength=n)
+
+    monetary = np.bincount(log.codes, weights=log.amounts, minlength=n)
+    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.maximum.at(last, codes_b, ns_b)
+    np.minimum.at(first, codes_b, ns_b)
+
+    buyer = frequency > 0
+    index = _keep_buyers(buyer, log.customers)
+    frequency = frequency[buyer]
+    monetary = monetary[buyer]
+    out: pd.DataFrame = pd.DataFrame(
+        {
+            "recency_days": (as_of_ns - last[buyer]) / _NS_PER_DAY,
+            "frequency": frequency.astype(np.int64),
+            "monetary": monetary,
+            "avg_order_value": monetary / frequency,
+            "tenure_days": (as_of_ns - first[buyer]) / _NS_PER_DAY,
+        },
+        index=index,
+    )
+    return out
+
+
+def _epoch_ns(times: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch per row (UTC for aware times, wall time for naive)."""
+    if times.dt.tz is not None:
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    return times.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _to_ns(stamp: pd.Timestamp) -> int:
+    """Nanoseconds since the epoch (UTC for aware stamps, wall time for naive ones)."""
+    if stamp.tz is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return int(stamp.as_unit("ns").value)
+
+
+def clv_summary(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    time_col: str = "timestamp",
+    amount_col: str | None = "amount",
+    as_of: Any = None,
+    freq: str = "D",
+    freq_multiplier: float = 1.0,
+) -> pd.DataFrame:
+    """Summarise a transaction log in the buy-till-you-die convention (BG/NBD, Gamma-Gamma).
+
+    Gives the same numbers as lifetimes' ``summary_data_from_transaction_data``
+    with the same arguments: purchases in the same period (``freq``) merge into
+    one, time is counted in periods from each customer's first purchase and
+    divided by ``freq_multiplier``.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per purchase line, with a customer id and a timestamp (and an
+        amount for ``monetary_value``). Not modified.
+    customer_col, time_col : str
+        Column names.
+    amount_col : str or None
+        Column with the purchase value; ``None`` leaves out ``monetary_value``.
+    as_of : date-like or None
+        End of the calibration period. The whole period (``freq``) that contains
+        it is included; later rows are excluded with a warning that counts them.
+        Default: the last timestamp in the data.
+    freq : str
+        pandas period alias at which purchases merge and time is measured
+        (``"D"`` days, ``"W"`` weeks, ``"M"`` months, ...).
+    freq_multiplier : float
+        Divides every time, e.g. ``freq="D", freq_multiplier=7`` measures time in
+        weeks while merging purchases by day (the CDNOW convention).
+
+    Returns
+    -------
+    DataFrame
+        One row per customer with a purchase in the window, indexed by customer
+        id (sorted), with:
+
+        - ``frequency`` (int): number of *repeat* purchase periods (the first
+          purchase is not counted).
+        - ``recency`` (float): the customer's *age* at the last repeat purchase,
+          i.e. time from the first to the last purchase (0 when frequency is 0).
+          Large = recent: the opposite of rfm_table's ``recency_days``.
+        - ``T`` (float): the customer's age at ``as_of``.
+        - ``monetary_value`` (float): mean value of the repeat purchase periods
+          (period values summed first, the first purchase excluded); 0 for
+          one-time buyers.
+
+    Notes
+    -----
+    Negative amounts (returns) are netted into the period they fall in; a
+    period with only negative rows is not a purchase. Time-zone-aware
+    timestamps are cut into periods in their own (local) time zone.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from behaviorseg.summaries import clv_summary
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-10"]),
+    ...     "amount": [10.0, 5.0, 20.0, 8.0],
+    ... })
+    >>> clv_summary(tx, as_of="2024-01-29", freq_multiplier=7)
+                 frequency  recency    T  monetary_value
+    customer_id
+    1                    1      2.0  4.0            20.0
+    2                    0      0.0  2.7             0.0
+    """
+    if not (isinstance(freq_multiplier, (int, float)) and np.isfinite(freq_multiplier)) or (
+        freq_multiplier <= 0
+    ):
+        raise ValueError(f"freq_multiplier={freq_multiplier!r} must be a positive number")
+    try:
+        pd.Period("2000-01-01", freq=freq)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"freq={freq!r} is not a pandas period alias such as 'D' or 'W'") from err
+    log = _prepare(
+        transactions,
+        customer_col=customer_col,
+        time_col=time_col,
+        amount_col=amount_col,
+        order_col=None,
+        as_of=as_of,
+        period=freq,
+    )
+    n = len(log.customers)
+    local = log.times.dt.tz_localize(None) if log.times.dt.tz is not None else log.times
+    periods = local.dt.to_period(freq).array.asi8
+    stamp = log.as_of.tz_localize(None) if log.as_of.tz is not None else log.as_of
+    as_of_period = pd.Period(stamp, freq=freq).ordinal
+
+    # One group per (customer, period); its value is the sum of all its rows.
+    offset = periods - periods.min()
+    span = np.int64(offset.max() + 1)
+    group_key = log.codes * span + offset
+    group, keys = pd.factorize(group_key)
+    g_code = keys // span
+    g_period = keys % span + periods.min()
+    amounts = log.amounts if log.amounts is not None else np.zeros(len(log.codes))
+    g_value = np.bincount(group, weights=amounts, minlength=len(keys))
+    g_purchase = np.bincount(group, weights=amounts >= 0, minlength=len(keys)) > 0
+
+    p_code = g_code[g_purchase]
+    p_period = g_period[g_purchase]
+    p_value = g_value[g_purchase]
+    count = np.bincount(p_code, minlength=n)
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, p_code, p_period)
+    np.maximum.at(last, p_code, p_period)
+    repeat = p_period != first[p_code]
+    repeat_value = np.bincount(p_code[repeat], weights=p_value[repeat], minlength=n)
+
+    buyer = count > 0
+    index = _keep_buyers(buyer, log.customers)
+    frequency = (count[buyer] - 1).astype(np.int64)
+    first, last = first[buyer], last[buyer]
+    data: dict[str, np.ndarray] = {
+        "frequency": frequency,
+        "recency": (last - first) / freq_multiplier,
+        "T": (as_of_period - first) / freq_multiplier,
+    }
+    if amount_col is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_repeat = repeat_value[buyer] / frequency
+        data["monetary_value"] = np.where(frequency > 0, mean_repeat, 0.0)
+    out: pd.DataFrame = pd.DataFrame(data, index=index)
+    return out
