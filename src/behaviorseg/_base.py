@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import Constraint, check_columns, validate_params
+from ._validation import Constraint, check_columns, check_numeric, validate_params
 
 __all__: list[str] = []  # private module
 
@@ -70,16 +70,29 @@ class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def _validate_input(self, X: Any, *, reset: bool) -> np.ndarray:
         """Return the role columns of ``X`` as a float array, checking names and counts."""
         nan_rule: bool | str = "allow-nan" if self._allow_nan else True
-        if _has_named_columns(X):
+        names_in = getattr(self, "feature_names_in_", None)
+        # A frame is read by column name, unless the segmenter was fitted on an
+        # unnamed array: then it is read positionally, as scikit-learn does.
+        if _has_named_columns(X) and (reset or names_in is not None):
             validate_data(self, X, reset=reset, skip_check_array=True)
             columns = self._input_columns()
-            check_columns(X, {f"column {i}": c for i, c in enumerate(columns)}, name="X")
-            X = X[columns]
+            check_columns(X, self._column_params(columns), name="X")
+            selected = X[columns]
+            for column in columns:  # a loop over a few columns, for messages that name them
+                series = selected[column]
+                if self._allow_nan and pd.api.types.is_numeric_dtype(series.dtype):
+                    continue
+                check_numeric(series, column=column)
             arr = check_array(
-                X, dtype=np.float64, ensure_all_finite=nan_rule, estimator=self, input_name="X"
+                selected, dtype=np.float64, ensure_all_finite=nan_rule, estimator=self
             )
         else:
             arr = validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=nan_rule)
+            if not reset and names_in is not None:
+                # Fitted on a named frame, now given an array of the same width:
+                # read the role columns at the positions they had in the frame.
+                position = {name: i for i, name in enumerate(names_in)}
+                arr = arr[:, [position[c] for c in self._input_columns()]]
         if arr.shape[1] < self._min_features:
             raise ValueError(
                 f"{type(self).__name__} needs at least {self._min_features} feature(s), "
@@ -187,6 +200,15 @@ class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                     f"({self.n_features_in_}), got {len(input_features)}"
                 )
         return np.asarray(self._output_names(self._n_scores()), dtype=object)
+
+    def _column_params(self, columns: list[str]) -> dict[str, str]:
+        """Map each input column to the ``*_col`` parameter that names it (for messages)."""
+        by_value = {
+            value: param
+            for param, value in self.get_params(deep=False).items()
+            if param.endswith("_col") and isinstance(value, str)
+        }
+        return {by_value.get(col, f"column {i}"): col for i, col in enumerate(columns)}
 
     def _n_scores(self) -> int:
         """Number of columns ``transform`` returns (subclasses may override)."""

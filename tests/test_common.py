@@ -1,0 +1,130 @@
+"""scikit-learn conformance of every segmenter, plus the checks the generator does not yield."""
+
+from __future__ import annotations
+
+import inspect
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from _estimators import EXPECTED_FAILED_CHECKS, INSTANCES, point_at_columns
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_get_feature_names_out_error,
+    check_set_output_transform_pandas,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    parametrize_with_checks,
+)
+
+import behaviorseg.segmenters
+from behaviorseg._base import BaseSegmenter
+
+
+def _expected_failed_checks(estimator: object) -> dict[str, str]:
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+def test_every_exported_segmenter_is_registered() -> None:
+    """A segmenter exported by behaviorseg.segmenters cannot escape the common checks."""
+    exported = {
+        obj
+        for name in behaviorseg.segmenters.__all__
+        if inspect.isclass(obj := getattr(behaviorseg.segmenters, name))
+        and issubclass(obj, BaseSegmenter)
+    }
+    registered = {type(est) for est in INSTANCES}
+    assert exported <= registered, f"not registered in tests/_estimators.py: {exported - registered}"
+    assert set(EXPECTED_FAILED_CHECKS) >= {cls.__name__ for cls in exported}
+
+
+def test_every_expected_failure_has_a_reason() -> None:
+    """Each expected check failure is justified in words."""
+    for name, checks in EXPECTED_FAILED_CHECKS.items():
+        for check, reason in checks.items():
+            assert len(reason.split()) >= 4, f"{name}.{check}: give a reason"
+
+
+@parametrize_with_checks(INSTANCES, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    """Each segmenter passes scikit-learn's estimator checks (expected failures listed)."""
+    check(estimator)
+
+
+def _random_table(estimator: object, n: int = 60, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.gamma(2.0, 10.0, size=(n, 3)).round(1)
+
+
+@pytest.mark.parametrize("estimator", INSTANCES, ids=lambda e: type(e).__name__)
+def test_predict_is_string_labels_from_segments(estimator):
+    """predict returns one name from segments_ per row, as strings."""
+    X = _random_table(estimator)
+    est = clone(estimator).fit(X)
+    labels = est.predict(X)
+    assert labels.shape == (X.shape[0],)
+    assert all(isinstance(label, str) for label in labels)
+    assert set(labels) <= set(est.segments_)
+
+
+@pytest.mark.parametrize("estimator", INSTANCES, ids=lambda e: type(e).__name__)
+def test_predict_invariant_to_subsets_and_row_order(estimator):
+    """Labels of a row do not depend on the batch it is predicted in, nor on row order."""
+    X = _random_table(estimator)
+    est = clone(estimator).fit(X)
+    full = est.predict(X)
+    np.testing.assert_array_equal(est.predict(X[:7]), full[:7])
+    order = np.random.default_rng(1).permutation(len(X))
+    np.testing.assert_array_equal(est.predict(X[order]), full[order])
+
+
+@pytest.mark.parametrize("estimator", INSTANCES, ids=lambda e: type(e).__name__)
+def test_fit_is_idempotent_and_deterministic(estimator):
+    """Fitting twice, or fitting a clone, gives the same labels and scores."""
+    X = _random_table(estimator)
+    a = clone(estimator).fit(X)
+    b = clone(estimator).fit(X).fit(X)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+
+
+@pytest.mark.parametrize("estimator", INSTANCES, ids=lambda e: type(e).__name__)
+def test_pickle_round_trip_keeps_labels(estimator):
+    """A pickled and restored segmenter labels and scores exactly as the original."""
+    X = _random_table(estimator)
+    est = clone(estimator).fit(X)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.predict(X), est.predict(X))
+    np.testing.assert_array_equal(restored.transform(X), est.transform(X))
+
+
+@pytest.mark.parametrize("estimator", INSTANCES, ids=lambda e: type(e).__name__)
+def test_extra_checks_not_yielded_by_parametrize(estimator):
+    """set_output(pandas) and get_feature_names_out checks (frames named col0, col1, ...)."""
+    name = type(estimator).__name__
+    pointed = point_at_columns(estimator, [f"col{i}" for i in range(10)])
+    check_set_output_transform_pandas(name, pointed)
+    check_transformer_get_feature_names_out(name, clone(estimator))
+    check_transformer_get_feature_names_out_pandas(name, pointed)
+    check_get_feature_names_out_error(name, clone(estimator))
+
+
+@pytest.mark.parametrize("estimator", INSTANCES, ids=lambda e: type(e).__name__)
+def test_dataframe_column_names_consistency(estimator):
+    """feature_names_in_ lists the frame's columns and mismatched names are refused."""
+    pointed = point_at_columns(estimator, [f"col_{i}" for i in range(10)])
+    check_dataframe_column_names_consistency(type(estimator).__name__, pointed)
+
+
+@pytest.mark.parametrize("estimator", INSTANCES, ids=lambda e: type(e).__name__)
+def test_input_frame_is_not_mutated(estimator):
+    """fit, predict and transform leave the caller's DataFrame untouched."""
+    X = pd.DataFrame(_random_table(estimator), columns=["a", "b", "c"])
+    est = point_at_columns(estimator, list(X.columns))
+    before = X.copy(deep=True)
+    est.fit(X)
+    est.predict(X)
+    est.transform(X)
+    pd.testing.assert_frame_equal(X, before)
