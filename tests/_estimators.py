@@ -41,6 +41,7 @@ def point_at_columns(estimator: Any, names: list[str]) -> Any:
     params = [k for k, v in estimator.get_params(deep=False).items() if k.endswith("_col")]
     return clone(estimator).set_params(**dict(zip(params, names, strict=False)))
 
+
 # --- instances used by the checks (one or more per class) -----------------------
 INSTANCES: list[Any] = [
     RFMSegmenter(),

@@ -8,7 +8,6 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from _estimators import EXPECTED_FAILED_CHECKS, INSTANCES, point_at_columns
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import (
     check_dataframe_column_names_consistency,
@@ -20,6 +19,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 import behaviorseg.segmenters
+from _estimators import EXPECTED_FAILED_CHECKS, INSTANCES, point_at_columns
 from behaviorseg._base import BaseSegmenter
 
 
@@ -36,7 +36,9 @@ def test_every_exported_segmenter_is_registered() -> None:
         and issubclass(obj, BaseSegmenter)
     }
     registered = {type(est) for est in INSTANCES}
-    assert exported <= registered, f"not registered in tests/_estimators.py: {exported - registered}"
+    assert exported <= registered, (
+        f"not registered in tests/_estimators.py: {exported - registered}"
+    )
     assert set(EXPECTED_FAILED_CHECKS) >= {cls.__name__ for cls in exported}
 
 
