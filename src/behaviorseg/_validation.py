@@ -304,4 +304,3 @@ def is_sequence_of_numbers(value: object) -> bool:
     except (TypeError, ValueError):
         return False
     return arr.ndim == 1 and bool(np.isfinite(arr).all())
-
