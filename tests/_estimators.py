@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from behaviorseg.segmenters import RFMSegmenter
+from behaviorseg.segmenters import ChurnSegmenter, RFMSegmenter
 
 # Checks that compare ``predict`` output numerically: our labels are strings, so
 # these fail by construction; test_common.py tests the same properties with string
@@ -38,6 +38,8 @@ def point_at_columns(estimator: Any, names: list[str]) -> Any:
     """
     from sklearn.base import clone
 
+    if isinstance(estimator, ChurnSegmenter) and estimator.method == "supervised":
+        return clone(estimator).set_params(feature_cols=tuple(names[:2]))
     params = [k for k, v in estimator.get_params(deep=False).items() if k.endswith("_col")]
     return clone(estimator).set_params(**dict(zip(params, names, strict=False)))
 
@@ -45,11 +47,23 @@ def point_at_columns(estimator: Any, names: list[str]) -> Any:
 # --- instances used by the checks (one or more per class) -----------------------
 INSTANCES: list[Any] = [
     RFMSegmenter(),
+    ChurnSegmenter(method="supervised", random_state=0),
     # >>> other segmenters register here (one line each)
 ]
 
 # --- expected failures, per class name, each with its reason ---------------------
 EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "RFMSegmenter": {**STRING_LABEL_CHECKS},
+    "ChurnSegmenter": {
+        **STRING_LABEL_CHECKS,
+        "check_estimators_dtypes": (
+            "the check's labels (the first column cast to int) are all non-zero, i.e. "
+            "one churn class, which the supervised route refuses with a ValueError"
+        ),
+        "check_fit2d_1feature": (
+            "with one feature the check's labels hold one churn class, refused with a "
+            "ValueError about classes rather than features"
+        ),
+    },
     # >>> other segmenters register here
 }

@@ -60,11 +60,17 @@ def _random_table(estimator: object, n: int = 60, seed: int = 0) -> np.ndarray:
     return rng.gamma(2.0, 10.0, size=(n, 3)).round(1)
 
 
+def _labels(X: np.ndarray) -> np.ndarray:
+    """Binary labels for the supervised segmenters (ignored by the others)."""
+    column = np.asarray(X)[:, 0]
+    return column > np.median(column)
+
+
 @pytest.mark.parametrize("estimator", INSTANCES, ids=lambda e: type(e).__name__)
 def test_predict_is_string_labels_from_segments(estimator):
     """predict returns one name from segments_ per row, as strings."""
     X = _random_table(estimator)
-    est = clone(estimator).fit(X)
+    est = clone(estimator).fit(X, _labels(X))
     labels = est.predict(X)
     assert labels.shape == (X.shape[0],)
     assert all(isinstance(label, str) for label in labels)
@@ -75,7 +81,7 @@ def test_predict_is_string_labels_from_segments(estimator):
 def test_predict_invariant_to_subsets_and_row_order(estimator):
     """Labels of a row do not depend on the batch it is predicted in, nor on row order."""
     X = _random_table(estimator)
-    est = clone(estimator).fit(X)
+    est = clone(estimator).fit(X, _labels(X))
     full = est.predict(X)
     np.testing.assert_array_equal(est.predict(X[:7]), full[:7])
     order = np.random.default_rng(1).permutation(len(X))
@@ -86,8 +92,8 @@ def test_predict_invariant_to_subsets_and_row_order(estimator):
 def test_fit_is_idempotent_and_deterministic(estimator):
     """Fitting twice, or fitting a clone, gives the same labels and scores."""
     X = _random_table(estimator)
-    a = clone(estimator).fit(X)
-    b = clone(estimator).fit(X).fit(X)
+    a = clone(estimator).fit(X, _labels(X))
+    b = clone(estimator).fit(X, _labels(X)).fit(X, _labels(X))
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
     np.testing.assert_array_equal(a.transform(X), b.transform(X))
 
@@ -96,7 +102,7 @@ def test_fit_is_idempotent_and_deterministic(estimator):
 def test_pickle_round_trip_keeps_labels(estimator):
     """A pickled and restored segmenter labels and scores exactly as the original."""
     X = _random_table(estimator)
-    est = clone(estimator).fit(X)
+    est = clone(estimator).fit(X, _labels(X))
     restored = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(restored.predict(X), est.predict(X))
     np.testing.assert_array_equal(restored.transform(X), est.transform(X))
@@ -126,7 +132,7 @@ def test_input_frame_is_not_mutated(estimator):
     X = pd.DataFrame(_random_table(estimator), columns=["a", "b", "c"])
     est = point_at_columns(estimator, list(X.columns))
     before = X.copy(deep=True)
-    est.fit(X)
+    est.fit(X, _labels(X))
     est.predict(X)
     est.transform(X)
     pd.testing.assert_frame_equal(X, before)

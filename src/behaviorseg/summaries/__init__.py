@@ -6,9 +6,11 @@ semantics. They are the first stage of the flow; segmenters and models read thei
 output.
 """
 
+from ._churn import churn_labels
 from ._transactions import clv_summary, rfm_table
 
 __all__ = [
+    "churn_labels",
     "clv_summary",
     "rfm_table",
 ]

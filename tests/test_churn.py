@@ -1,0 +1,182 @@
+"""churn_labels (leakage-safe labels) and ChurnSegmenter (both routes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+from behaviorseg.datasets import make_transactions
+from behaviorseg.exceptions import DataValidationError, RowsExcludedWarning
+from behaviorseg.segmenters import ChurnSegmenter
+from behaviorseg.summaries import churn_labels, rfm_table
+
+CUTOFF = pd.Timestamp("2024-07-01")
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    tx, truth = make_transactions(3000, random_state=7, n_days=365, acquisition_days=120)
+    return tx, truth
+
+
+def _tiny_log() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 2, 3, 4],
+            "timestamp": pd.to_datetime(
+                ["2024-01-01", "2024-02-10", "2024-01-20", "2024-01-25", "2024-02-20", "2024-01-05"]
+            ),
+            "amount": [10.0, 20.0, 5.0, -5.0, 7.0, 3.0],
+        }
+    )
+
+
+def test_labels_mark_customers_without_a_purchase_in_the_window():
+    """churned is True exactly for customers with no purchase in (cutoff, cutoff + horizon]."""
+    out = churn_labels(_tiny_log(), cutoff="2024-01-31", horizon="20D")
+    assert out.index.tolist() == [1, 2, 4]  # 3 first bought after the cutoff
+    assert out["churned"].tolist() == [False, True, True]
+    # a return inside the window is not a purchase: customer 2 stays churned
+    assert out.loc[2, "frequency"] == 1
+
+
+def test_features_equal_rfm_table_at_the_cutoff(simulated):
+    """The feature columns are rfm_table of the rows up to the cutoff, as_of=cutoff."""
+    tx, _ = simulated
+    out = churn_labels(tx, cutoff=CUTOFF, horizon="90D")
+    expected = rfm_table(tx[tx["timestamp"] <= CUTOFF], as_of=CUTOFF)
+    pd.testing.assert_frame_equal(out.drop(columns="churned"), expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    shift_days=st.integers(1, 200),
+    scale=st.floats(0.0, 100.0, allow_nan=False),
+    seed=st.integers(0, 1000),
+)
+def test_no_row_after_the_cutoff_can_leak_into_the_features(shift_days, scale, seed):
+    """Rewriting every post-cutoff row (times, amounts) leaves the features unchanged."""
+    tx, _ = make_transactions(150, random_state=3, n_days=365, acquisition_days=120)
+    late = (tx["timestamp"] > CUTOFF).to_numpy()
+    rng = np.random.default_rng(seed)
+    tampered = tx.copy()
+    tampered.loc[late, "amount"] = rng.uniform(0, scale + 1, late.sum())
+    tampered.loc[late, "timestamp"] = tx.loc[late, "timestamp"] + pd.Timedelta(days=shift_days)
+    extra = pd.DataFrame(  # brand-new customers and new purchases after the cutoff
+        {
+            "customer_id": [1, 10_001],
+            "timestamp": [CUTOFF + pd.Timedelta(hours=1)] * 2,
+            "amount": [999.0, 5.0],
+        }
+    )
+    tampered = pd.concat([tampered, extra], ignore_index=True)
+    a = churn_labels(tx, cutoff=CUTOFF, horizon="30D").drop(columns="churned")
+    b = churn_labels(tampered, cutoff=CUTOFF, horizon="30D").drop(columns="churned")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_censored_label_window_is_refused():
+    """A horizon past the end of the log raises DataValidationError; as_of extends it."""
+    with pytest.raises(DataValidationError, match="censored"):
+        churn_labels(_tiny_log(), cutoff="2024-02-01", horizon="60D")
+    out = churn_labels(_tiny_log(), cutoff="2024-02-01", horizon="60D", as_of="2024-04-30")
+    assert len(out) == 3
+
+
+@pytest.mark.parametrize("horizon", ["-5D", 0, "soon", True])
+def test_bad_horizon_is_refused(horizon):
+    """A non-positive or unparseable horizon raises ValueError naming it."""
+    with pytest.raises(ValueError, match="horizon"):
+        churn_labels(_tiny_log(), cutoff="2024-01-31", horizon=horizon)
+
+
+def test_input_log_is_not_mutated(simulated):
+    """churn_labels leaves the caller's frame untouched."""
+    tx, _ = simulated
+    before = tx.copy(deep=True)
+    churn_labels(tx, cutoff=CUTOFF, horizon="90D")
+    pd.testing.assert_frame_equal(tx, before)
+
+
+def test_supervised_route_ranks_churners(simulated):
+    """Trained on one cutoff, scored on a later one: ROC AUC well above chance."""
+    tx, _ = simulated
+    train = churn_labels(tx, cutoff="2024-05-01", horizon="90D")
+    test = churn_labels(tx, cutoff=CUTOFF, horizon="90D")
+    seg = ChurnSegmenter(method="supervised", random_state=0).fit(
+        train.drop(columns="churned"), train["churned"]
+    )
+    proba = seg.predict_proba(test.drop(columns="churned"))
+    assert proba.shape == (len(test), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    auc = roc_auc_score(test["churned"], proba[:, 1])
+    # Simulated BG/NBD churn is mostly noise: the best single feature reaches ~0.70.
+    best_single = max(
+        roc_auc_score(test["churned"], test["recency_days"]),
+        roc_auc_score(test["churned"], -test["frequency"]),
+    )
+    assert auc > 0.70, auc
+    assert auc >= best_single - 0.01, (auc, best_single)
+
+
+def test_tiers_follow_the_thresholds():
+    """A customer's tier is set by the documented thresholds on the churn probability."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"recency_days": rng.uniform(0, 300, 400)})
+    y = X["recency_days"] + rng.normal(0, 40, 400) > 150
+    seg = ChurnSegmenter(
+        method="supervised",
+        classifier=LogisticRegression(),
+        feature_cols=("recency_days",),
+        thresholds=(0.2, 0.5, 0.8),
+        tier_names=("safe", "watch", "risk", "lost"),
+    ).fit(X, y)
+    p = seg.transform(X)[:, 0]
+    expected = np.select([p < 0.2, p < 0.5, p < 0.8], ["safe", "watch", "risk"], "lost")
+    np.testing.assert_array_equal(seg.predict(X), expected)
+    assert seg.segments_ == ["safe", "watch", "risk", "lost"]
+    assert seg.get_feature_names_out().tolist() == ["churn_probability"]
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"thresholds": (0.7, 0.3)}, "increasing"),
+        ({"thresholds": (0.5, 1.5)}, "in \\(0, 1\\)"),
+        ({"tier_names": ("a", "b")}, "tier_names"),
+        ({"method": "magic"}, "method"),
+    ],
+)
+def test_bad_tier_parameters_are_refused(params, match):
+    """Thresholds must increase inside (0, 1) and match the number of tier names."""
+    X = pd.DataFrame({"recency_days": [1.0, 2.0, 3.0, 4.0]})
+    seg = ChurnSegmenter(
+        method="supervised", classifier=LogisticRegression(), feature_cols=("recency_days",)
+    ).set_params(**params)
+    with pytest.raises(ValueError, match=match):
+        seg.fit(X, [True, False, True, False])
+
+
+def test_supervised_route_needs_two_classes_of_labels():
+    """Missing labels, or a single class, raise a clear error."""
+    X = pd.DataFrame({"recency_days": [1.0, 2.0, 3.0]})
+    seg = ChurnSegmenter(method="supervised", feature_cols=("recency_days",))
+    with pytest.raises(ValueError, match="requires y"):
+        seg.fit(X)
+    with pytest.raises(ValueError, match="one class only"):
+        seg.fit(X, [True, True, True])
+    with pytest.raises(TypeError, match="booleans or numbers"):
+        seg.fit(X, ["yes", "no", "yes"])
+
+
+def test_missing_rows_warn_in_churn_labels():
+    """Rows without a customer id are dropped with a counted warning, as in rfm_table."""
+    log = _tiny_log()
+    log.loc[0, "customer_id"] = None
+    with pytest.warns(RowsExcludedWarning, match="^1 rows"):
+        churn_labels(log, cutoff="2024-01-31", horizon="20D")
