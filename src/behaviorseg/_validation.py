@@ -191,6 +191,27 @@ def as_timestamp(value: object, *, reference: pd.Series, param: str = "as_of") -
     return result
 
 
+def as_duration(value: Any, param: str) -> pd.Timedelta:
+    """Parse a positive duration: a Timedelta, a string such as ``"90D"``, or a number of days.
+
+    ``param`` names the parameter in the error message.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{param}={value!r} must be a duration such as '90D'")
+    try:
+        delta = (
+            pd.Timedelta(days=float(value))
+            if isinstance(value, (int, float, np.integer, np.floating))
+            else pd.Timedelta(value)
+        )
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{param}={value!r} is not a duration such as '90D'") from err
+    if delta is pd.NaT or delta <= pd.Timedelta(0):
+        raise ValueError(f"{param}={value!r} must be a positive duration such as '90D'")
+    result: pd.Timedelta = delta
+    return result
+
+
 def warn_excluded(count: int, message: str, *, stacklevel: int = 3) -> None:
     """Warn that ``count`` rows or customers were excluded; ``message`` says which and why."""
     if count:

@@ -4,32 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from .._validation import as_timestamp, check_columns, check_frame, to_datetime
+from .._validation import as_duration, as_timestamp, check_columns, check_frame, to_datetime
 from ..exceptions import DataValidationError
 from ._transactions import rfm_table
 
 __all__ = ["churn_labels"]
-
-
-def _as_timedelta(horizon: Any) -> pd.Timedelta:
-    """Parse ``horizon``: a Timedelta, a string such as ``"90D"``, or a number of days."""
-    if isinstance(horizon, bool):
-        raise ValueError(f"horizon={horizon!r} must be a duration such as '90D'")
-    try:
-        delta = (
-            pd.Timedelta(days=float(horizon))
-            if isinstance(horizon, (int, float, np.integer, np.floating))
-            else pd.Timedelta(horizon)
-        )
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"horizon={horizon!r} is not a duration such as '90D'") from err
-    if delta is pd.NaT or delta <= pd.Timedelta(0):
-        raise ValueError(f"horizon={horizon!r} must be a positive duration")
-    result: pd.Timedelta = delta
-    return result
 
 
 def churn_labels(
@@ -97,7 +78,7 @@ def churn_labels(
         {"customer_col": customer_col, "time_col": time_col, "amount_col": amount_col},
         name="transactions",
     )
-    delta = _as_timedelta(horizon)
+    delta = as_duration(horizon, "horizon")
     times = to_datetime(transactions[time_col], column=time_col)
     stamp = as_timestamp(cutoff, reference=times, param="cutoff")
     end = stamp + delta

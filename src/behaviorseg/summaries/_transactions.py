@@ -136,7 +136,7 @@ def _keep_buyers(buyer: np.ndarray, customers: pd.Index) -> pd.Index:
         n_without,
         "customers have rows in the window but no purchase (only negative amounts, i.e. "
         "returns) and were left out of the table",
-        stacklevel=4,
+        stacklevel=3,
     )
     if n_without == len(customers):
         raise DataValidationError(
