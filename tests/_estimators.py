@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from behaviorseg.segmenters import ChurnSegmenter, RFMSegmenter
+from behaviorseg.segmenters import (
+    AIDAStageSegmenter,
+    AssaelSegmenter,
+    ChurnSegmenter,
+    MatrixSegmenter,
+    RFMSegmenter,
+    UsageTierSegmenter,
+    WalkerLoyaltySegmenter,
+)
 
 # Checks that compare ``predict`` output numerically: our labels are strings, so
 # these fail by construction; test_common.py tests the same properties with string
@@ -40,6 +48,15 @@ def point_at_columns(estimator: Any, names: list[str]) -> Any:
 
     if isinstance(estimator, ChurnSegmenter) and estimator.method == "supervised":
         return clone(estimator).set_params(feature_cols=tuple(names[:2]))
+    if isinstance(estimator, AIDAStageSegmenter):  # one days-since column per stage
+        return clone(estimator).set_params(stage_cols=tuple(names[: len(estimator.stages)]))
+    if isinstance(estimator, MatrixSegmenter):  # 2x2 axes: (column, weight) pairs
+        return clone(estimator).set_params(x_axis=((names[0], 1.0),), y_axis=((names[1], 1.0),))
+    if isinstance(estimator, AssaelSegmenter):
+        axes = {"involvement": ((names[0], 1.0),), "brand_differences": ((names[1], 1.0, -1.0),)}
+        return clone(estimator).set_params(**axes)
+    if isinstance(estimator, WalkerLoyaltySegmenter):
+        return clone(estimator).set_params(behavior=((names[0], -1.0),), attitude_col=names[1])
     params = [k for k, v in estimator.get_params(deep=False).items() if k.endswith("_col")]
     return clone(estimator).set_params(**dict(zip(params, names, strict=False)))
 
@@ -48,6 +65,17 @@ def point_at_columns(estimator: Any, names: list[str]) -> Any:
 INSTANCES: list[Any] = [
     RFMSegmenter(),
     ChurnSegmenter(method="supervised", random_state=0),
+    UsageTierSegmenter(),
+    # a 2-stage funnel: the checks feed arrays of 2+ columns (one column per stage)
+    AIDAStageSegmenter(
+        (("view", "product_view"), ("buy", "purchase")),
+        lookback=60.0,
+        ordered=True,
+        stale_after={"view": 30.0},
+    ),
+    MatrixSegmenter(),  # positional: column 0 is x, the other columns y
+    AssaelSegmenter(),
+    WalkerLoyaltySegmenter(attitude_scale=None),  # the checks' numbers are on no survey scale
     # >>> other segmenters register here (one line each)
 ]
 
@@ -65,5 +93,17 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
             "ValueError about classes rather than features"
         ),
     },
+    "UsageTierSegmenter": {
+        **STRING_LABEL_CHECKS,
+        "check_positive_only_tag_during_fit": (
+            "the check centres iris by its global mean, which leaves column 0 positive; "
+            "a plain array's usage is read from column 0 only (extra columns are ignored, "
+            "as extra DataFrame columns are), so nothing negative reaches the segmenter"
+        ),
+    },
+    "AIDAStageSegmenter": {**STRING_LABEL_CHECKS},
+    "MatrixSegmenter": {**STRING_LABEL_CHECKS},
+    "AssaelSegmenter": {**STRING_LABEL_CHECKS},
+    "WalkerLoyaltySegmenter": {**STRING_LABEL_CHECKS},
     # >>> other segmenters register here
 }

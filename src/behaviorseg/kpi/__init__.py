@@ -1,3 +1,7 @@
 """Per-segment KPIs: pure functions returning tidy DataFrames indexed by segment."""
 
-__all__: list[str] = []
+from ._funnel import funnel_conversion
+
+__all__ = [
+    "funnel_conversion",
+]

@@ -6,11 +6,17 @@ semantics. They are the first stage of the flow; segmenters and models read thei
 output.
 """
 
+from ._brands import brand_table
 from ._churn import churn_labels
+from ._events import AIDA_STAGES, funnel_table, usage_table
 from ._transactions import clv_summary, rfm_table
 
 __all__ = [
+    "AIDA_STAGES",
+    "brand_table",
     "churn_labels",
     "clv_summary",
+    "funnel_table",
     "rfm_table",
+    "usage_table",
 ]
