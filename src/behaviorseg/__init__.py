@@ -18,8 +18,23 @@ True
 from importlib.metadata import PackageNotFoundError, version
 
 from . import datasets, exceptions, kpi, models, segmenters, summaries
-from .segmenters import RFMSegmenter
-from .summaries import clv_summary, rfm_table
+from .segmenters import (
+    AIDAStageSegmenter,
+    AssaelSegmenter,
+    ChurnSegmenter,
+    MatrixSegmenter,
+    RFMSegmenter,
+    UsageTierSegmenter,
+    WalkerLoyaltySegmenter,
+)
+from .summaries import (
+    brand_table,
+    churn_labels,
+    clv_summary,
+    funnel_table,
+    rfm_table,
+    usage_table,
+)
 
 try:
     __version__ = version("behaviorseg")
@@ -27,14 +42,24 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "AIDAStageSegmenter",
+    "AssaelSegmenter",
+    "ChurnSegmenter",
+    "MatrixSegmenter",
     "RFMSegmenter",
+    "UsageTierSegmenter",
+    "WalkerLoyaltySegmenter",
     "__version__",
+    "brand_table",
+    "churn_labels",
     "clv_summary",
     "datasets",
     "exceptions",
+    "funnel_table",
     "kpi",
     "models",
     "rfm_table",
     "segmenters",
     "summaries",
+    "usage_table",
 ]
