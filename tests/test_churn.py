@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -180,3 +182,91 @@ def test_missing_rows_warn_in_churn_labels():
     log.loc[0, "customer_id"] = None
     with pytest.warns(RowsExcludedWarning, match="^1 rows"):
         churn_labels(log, cutoff="2024-01-31", horizon="20D")
+
+
+# --- probabilistic route (BG/NBD) -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def simulated_summary(simulated):
+    """The BG/NBD summary (weeks) of the simulated log up to the cutoff."""
+    from behaviorseg.summaries import clv_summary
+
+    tx, _ = simulated
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RowsExcludedWarning)
+        return clv_summary(tx, as_of=CUTOFF, freq="D", freq_multiplier=7)
+
+
+def test_probabilistic_route_is_one_minus_p_alive(simulated_summary):
+    """method='probabilistic' fits BG/NBD in fit and reports 1 - P(alive)."""
+    from behaviorseg.models import BetaGeoModel
+
+    summary = simulated_summary
+    seg = ChurnSegmenter().fit(summary)
+    assert isinstance(seg.model_, BetaGeoModel)
+    expected = 1.0 - BetaGeoModel().fit(summary).probability_alive(summary).to_numpy()
+    np.testing.assert_allclose(seg.transform(summary)[:, 0], expected)
+    np.testing.assert_allclose(seg.predict_proba(summary)[:, 1], expected)
+    np.testing.assert_allclose(seg.predict_proba(summary).sum(axis=1), 1.0)
+    labels = seg.predict(summary)
+    cuts = np.array([0.3, 0.7])
+    np.testing.assert_array_equal(
+        labels, np.array(["low", "medium", "high"])[np.searchsorted(cuts, expected, side="right")]
+    )
+
+
+def test_probabilistic_horizon_scores_no_purchase_in_the_horizon(simulated_summary):
+    """With horizon, churn probability is the model's P(no purchase in the next t periods)."""
+    summary = simulated_summary
+    seg = ChurnSegmenter(horizon=13.0).fit(summary)
+    expected = seg.model_.probability_no_purchase(summary, 13.0).to_numpy()
+    np.testing.assert_allclose(seg.transform(summary)[:, 0], expected)
+    one_time = (summary["frequency"] == 0).to_numpy()
+    assert np.ptp(expected[one_time]) > 0  # one-time buyers are ranked, not all zero
+    with pytest.raises(ValueError, match="horizon"):
+        ChurnSegmenter(horizon=0.0).fit(summary)
+
+
+def test_probabilistic_route_ranks_true_dropouts(simulated, simulated_summary):
+    """Against the simulated truth, churn probability ranks dead repeat buyers above live ones."""
+    _, truth = simulated
+    summary = simulated_summary
+    repeat = summary[summary["frequency"] > 0]
+    dead_by_cutoff = ~(truth["dropout_at"].isna() | (truth["dropout_at"] > CUTOFF))
+    proba = ChurnSegmenter().fit(summary).predict_proba(repeat)[:, 1]
+    auc = roc_auc_score(dead_by_cutoff.loc[repeat.index], proba)
+    baseline = roc_auc_score(dead_by_cutoff.loc[repeat.index], repeat["T"] - repeat["recency"])
+    assert auc > 0.65
+    assert auc > baseline  # P(alive) uses frequency too, not only the time since the last buy
+
+
+def test_probabilistic_route_clones_pickles_and_reads_arrays(simulated_summary):
+    """The sklearn behaviour the common checks cannot exercise with random data."""
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    summary = simulated_summary
+    seg = ChurnSegmenter()
+    with pytest.raises(NotFittedError):
+        seg.predict(summary)
+    seg.fit(summary)
+    restored = pickle.loads(pickle.dumps(seg))
+    np.testing.assert_array_equal(restored.predict(summary), seg.predict(summary))
+    array = summary[["frequency", "recency", "T"]].to_numpy()
+    np.testing.assert_array_equal(clone(seg).fit(array).predict(array), seg.predict(summary))
+    frame = clone(seg).set_output(transform="pandas").fit(summary).transform(summary)
+    assert list(frame.columns) == list(seg.get_feature_names_out())
+    assert frame.index.equals(summary.index)
+
+
+def test_probabilistic_route_refuses_an_rfm_table(simulated):
+    """Given rfm_table's recency_days, the error explains the two meanings of recency."""
+    tx, _ = simulated
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RowsExcludedWarning)
+        table = rfm_table(tx, as_of=CUTOFF)
+    with pytest.raises(KeyError, match="recency"):
+        ChurnSegmenter().fit(table)

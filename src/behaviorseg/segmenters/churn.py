@@ -12,7 +12,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseSegmenter
-from .._validation import Constraint, InstanceOf, Options
+from .._validation import Constraint, InstanceOf, Interval, Options
 from ..exceptions import DataValidationError
 
 __all__ = ["ChurnSegmenter"]
@@ -29,7 +29,8 @@ class ChurnSegmenter(BaseSegmenter):
 
     - ``method="probabilistic"`` (no labels needed): fits a BG/NBD model
       (:class:`behaviorseg.models.BetaGeoModel`) on a :func:`~behaviorseg.summaries.clv_summary`
-      table; churn probability = 1 - P(alive).
+      table; churn probability = 1 - P(alive), or, with ``horizon``, the
+      model's probability of no purchase in the next ``horizon`` periods.
     - ``method="supervised"``: trains a scikit-learn classifier on customer
       features and labels, typically from :func:`~behaviorseg.summaries.churn_labels`
       (``X = table.drop(columns="churned")``, ``y = table["churned"]``).
@@ -55,6 +56,13 @@ class ChurnSegmenter(BaseSegmenter):
         columns recency_days, frequency, monetary, avg_order_value, tenure_days).
     frequency_col, recency_col, T_col : str
         For ``"probabilistic"``: the ``clv_summary`` columns.
+    horizon : float or None, default=None
+        For ``"probabilistic"``: if given, churn probability is the BG/NBD
+        probability of no purchase (``BetaGeoModel.probability_no_purchase``)
+        over the next ``horizon`` periods (in the summary's time unit) instead of
+        1 - P(alive). Use it when "churned" means "no purchase in the next
+        period", and whenever one-time buyers must be ranked: 1 - P(alive) is 0
+        for all of them.
     random_state : int or None, default=None
         Seed of the default classifier.
 
@@ -75,7 +83,7 @@ class ChurnSegmenter(BaseSegmenter):
     churned. The probabilistic route ignores ``y``; see
     :class:`~behaviorseg.models.BetaGeoModel` for how it treats one-time buyers
     (P(alive) = 1 for frequency 0, so their churn probability is 0 — a known
-    property of BG/NBD).
+    property of BG/NBD; set ``horizon`` to rank them).
 
     Examples
     --------
@@ -101,6 +109,7 @@ class ChurnSegmenter(BaseSegmenter):
         "frequency_col": [InstanceOf((str,))],
         "recency_col": [InstanceOf((str,))],
         "T_col": [InstanceOf((str,))],
+        "horizon": [Interval(float, 0.0, None, closed="neither"), InstanceOf((type(None),))],
         "random_state": [InstanceOf((int, np.integer, type(None)))],
     }
 
@@ -115,6 +124,7 @@ class ChurnSegmenter(BaseSegmenter):
         frequency_col: str = "frequency",
         recency_col: str = "recency",
         T_col: str = "T",
+        horizon: float | None = None,
         random_state: int | None = None,
     ) -> None:
         self.method = method
@@ -125,6 +135,7 @@ class ChurnSegmenter(BaseSegmenter):
         self.frequency_col = frequency_col
         self.recency_col = recency_col
         self.T_col = T_col
+        self.horizon = horizon
         self.random_state = random_state
 
     def _input_columns(self) -> list[str]:
@@ -157,7 +168,7 @@ class ChurnSegmenter(BaseSegmenter):
         self._cuts_ = self._check_tiers()
         self.segments_ = [str(name) for name in self.tier_names]
         if self.method == "probabilistic":
-            from ..models import BetaGeoModel  # type: ignore[attr-defined]
+            from ..models import BetaGeoModel
 
             self.model_ = BetaGeoModel().fit(self._summary_frame(X))
             return
@@ -212,7 +223,11 @@ class ChurnSegmenter(BaseSegmenter):
 
     def _churn_probability(self, X: np.ndarray) -> np.ndarray:
         if self.method == "probabilistic":
-            alive = np.asarray(self.model_.probability_alive(self._summary_frame(X)))
+            summary = self._summary_frame(X)
+            if self.horizon is not None:
+                quiet = self.model_.probability_no_purchase(summary, float(self.horizon))
+                return np.asarray(quiet, dtype=np.float64)
+            alive = np.asarray(self.model_.probability_alive(summary))
             return np.clip(1.0 - alive, 0.0, 1.0)
         proba = self.classifier_.predict_proba(X)
         out: np.ndarray = np.asarray(proba[:, self._churn_column_], dtype=np.float64)
