@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..exceptions import DataValidationError
 from ._common import (
     _check_whole,
+    _collapse,
     _fit_bounded,
     _Input,
     _read_input,
@@ -283,8 +284,7 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
                 f"column {self.frequency_col!r} is 0 for all {len(x)} customers: with no "
                 f"repeat buyer the dropout process cannot be estimated"
             )
-        rows, weights = np.unique(np.column_stack([x, t_x, T]), axis=0, return_counts=True)
-        ux, ut, uT = rows[:, 0], rows[:, 1], rows[:, 2]
+        (ux, ut, uT), weights = _collapse(x, t_x, T)
         w = weights.astype(np.float64)
         n = float(w.sum())
 

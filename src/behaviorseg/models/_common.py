@@ -92,6 +92,23 @@ def _check_whole(values: np.ndarray, column: str) -> None:
         )
 
 
+def _collapse(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Distinct rows of the given columns and how many times each occurs.
+
+    Factorizes each column, then combines the codes pairwise (each product stays
+    below n**2, so it cannot overflow int64); a million rows take ~0.1 s, against
+    ~1.5 s for ``np.unique(axis=0)``.
+    """
+    codes, _ = pd.factorize(columns[0])
+    for column in columns[1:]:
+        more, distinct = pd.factorize(column)
+        codes, _ = pd.factorize(codes.astype(np.int64) * len(distinct) + more)
+    weights = np.bincount(codes)
+    first = np.empty(len(weights), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return [column[first] for column in columns], weights
+
+
 def _wrap(values: np.ndarray, index: pd.Index | None, name: str) -> Any:
     """Return a Series on ``index`` (DataFrame input) or the array itself."""
     if index is None:
@@ -115,6 +132,8 @@ def _fit_bounded(
     """
     best: Any = None
     for start in starts:
+        if best is not None and not _at_bound(best.x, bounds).any():
+            break  # converged inside the region: further starts are a fallback only
         with np.errstate(all="ignore"):
             result = minimize(
                 negloglik,
@@ -135,9 +154,7 @@ def _fit_bounded(
             f"coarser unit, e.g. freq='W'), that frequency counts repeat purchases, and that "
             f"the data has enough repeat buyers."
         )
-    at_bound = np.isclose(best.x, bounds[:, 0], atol=1e-6) | np.isclose(
-        best.x, bounds[:, 1], atol=1e-6
-    )
+    at_bound = _at_bound(best.x, bounds)
     if at_bound.any():
         hit = ", ".join(names[i] for i in np.flatnonzero(at_bound))
         warnings.warn(
@@ -148,6 +165,14 @@ def _fit_bounded(
             stacklevel=4,
         )
     return np.exp(best.x), best
+
+
+def _at_bound(log_params: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Which log-parameters sit on a bound of the search region."""
+    out: np.ndarray = np.isclose(log_params, bounds[:, 0], atol=1e-6) | np.isclose(
+        log_params, bounds[:, 1], atol=1e-6
+    )
+    return out
 
 
 def _standard_errors(
