@@ -148,7 +148,12 @@ def check_numeric(
             f"column {column!r} has dtype {dtype}, expected numbers; "
             f"convert it with pd.to_numeric(df[{column!r}]) first"
         )
-    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    values: np.ndarray
+    if dtype == np.float64 and isinstance(dtype, np.dtype):
+        values = series.to_numpy().view()  # no copy of a float column; read-only below
+        values.flags.writeable = False
+    else:
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(values)
     if bad.any():
         raise DataValidationError(

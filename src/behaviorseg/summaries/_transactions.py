@@ -107,19 +107,73 @@ def _prepare(
         amounts = amounts[inside] if amounts is not None else None
         orders = orders.loc[inside] if orders is not None else None
 
-    try:
-        codes, customers = pd.factorize(frame[customer_col], sort=True)
-    except TypeError:  # ids of mixed, unorderable types: keep first-seen order
-        codes, customers = pd.factorize(frame[customer_col], sort=False)
-    customers = pd.Index(customers, name=customer_col)
+    codes, customers = _customer_codes(frame[customer_col])
     return _Log(
-        codes=codes.astype(np.int64, copy=False),
-        customers=customers,
+        codes=codes,
+        customers=pd.Index(customers, name=customer_col),
         times=times,
         amounts=amounts,
         orders=orders,
         as_of=stamp,
     )
+
+
+def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, Any]:
+    """Dense customer codes per row (0..n-1, in sorted id order) and the ids per code.
+
+    Integer ids in a compact range (the usual warehouse surrogate keys) are coded by
+    direct indexing, without hashing: a presence mask over ``[min, max]`` and its
+    cumulative sum. Other ids go through ``pd.factorize(sort=True)``. Both give the
+    same codes.
+    """
+    values = ids.to_numpy()
+    if values.dtype.kind in "iu" and len(values):
+        low, high = int(values.min()), int(values.max())
+        span = high - low + 1
+        if span <= 2 * len(values) + 1024:
+            offset = (values - low).astype(np.intp, copy=False)
+            present = np.zeros(span, dtype=bool)
+            present[offset] = True
+            rank = np.cumsum(present, dtype=np.int64) - 1
+            direct = (np.flatnonzero(present) + low).astype(values.dtype)
+            return rank[offset], direct
+    try:
+        codes, uniques = pd.factorize(ids, sort=True)
+    except TypeError:  # ids of mixed, unorderable types: keep first-seen order
+        codes, uniques = pd.factorize(ids, sort=False)
+    return codes.astype(np.int64, copy=False), uniques
+
+
+def _count_purchases(
+    codes: np.ndarray, ns: np.ndarray, orders: pd.Series | None, n: int
+) -> np.ndarray:
+    """Number of distinct (customer, order) or (customer, instant) pairs per customer.
+
+    Rows must be the purchase rows. A log in time order without ``orders`` (the usual
+    case) is counted with a near-linear sort of (instant, customer) keys; otherwise the
+    pairs are hashed (several times slower on large logs).
+    """
+    if orders is None and len(ns) > 1 and bool(np.all(ns[1:] >= ns[:-1])):
+        # Number the runs of equal instants; (run, customer) keys are then sorted but
+        # for the order of customers inside a run, which a stable (tim)sort fixes in
+        # one near-linear pass. Repeated keys are the rows to discount.
+        width = np.int64(max(n, 1))
+        key = np.zeros(len(ns), dtype=np.int64)
+        np.cumsum(ns[1:] != ns[:-1], out=key[1:])
+        key *= width
+        key += codes
+        key.sort(kind="stable")
+        repeat = np.equal(key[1:], key[:-1])
+        total: np.ndarray = np.bincount(codes, minlength=n)
+        if repeat.any():
+            total -= np.bincount(key[1:][repeat] % width, minlength=n)
+        return total
+    second = np.asarray(orders) if orders is not None else ns
+    second_codes, second_uniques = pd.factorize(second)
+    width = np.int64(max(len(second_uniques), 1))
+    unique_pairs = pd.unique(codes * width + second_codes)
+    counts: np.ndarray = np.bincount(unique_pairs // width, minlength=n)
+    return counts
 
 
 def _period_end(stamp: pd.Timestamp, period: str) -> pd.Timestamp:
@@ -224,18 +278,22 @@ def rfm_table(
     )
     assert log.amounts is not None
     n = len(log.customers)
-    ns = _epoch_ns(log.times)
+    # Times stay in the column's own unit (no copy); per-customer spans are scaled to
+    # nanoseconds exactly (int64) before dividing, as pandas' Timedelta arithmetic does.
+    ns, step = _epoch_ticks(log.times)
     as_of_ns = _to_ns(log.as_of)
+    if as_of_ns % step:  # as_of is finer than the column's unit: count in nanoseconds
+        ns, step = _epoch_ns(log.times), 1
+    else:
+        as_of_ns //= step
 
     bought = log.amounts >= 0
-    codes_b = log.codes[bought]
-    ns_b = ns[bought]
+    all_bought = bool(bought.all())
+    codes_b = log.codes if all_bought else log.codes[bought]
+    ns_b = ns if all_bought else ns[bought]
     # One purchase = one distinct (customer, order) or (customer, instant) pair.
-    second = log.orders[bought] if log.orders is not None else ns_b
-    second_codes, second_uniques = pd.factorize(np.asarray(second))
-    pair = codes_b * np.int64(max(len(second_uniques), 1)) + second_codes
-    unique_pairs = pd.unique(pair)
-    frequency = np.bincount(unique_pairs // max(len(second_uniques), 1), minlength=n)
+    orders_b = log.orders[bought] if log.orders is not None else None
+    frequency = _count_purchases(codes_b, ns_b, orders_b, n)
 
     monetary = np.bincount(log.codes, weights=log.amounts, minlength=n)
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
@@ -249,11 +307,11 @@ def rfm_table(
     monetary = monetary[buyer]
     out: pd.DataFrame = pd.DataFrame(
         {
-            "recency_days": (as_of_ns - last[buyer]) / _NS_PER_DAY,
+            "recency_days": ((as_of_ns - last[buyer]) * step) / _NS_PER_DAY,
             "frequency": frequency.astype(np.int64),
             "monetary": monetary,
             "avg_order_value": monetary / frequency,
-            "tenure_days": (as_of_ns - first[buyer]) / _NS_PER_DAY,
+            "tenure_days": ((as_of_ns - first[buyer]) * step) / _NS_PER_DAY,
         },
         index=index,
     )
@@ -265,6 +323,21 @@ def _epoch_ns(times: pd.Series) -> np.ndarray:
     if times.dt.tz is not None:
         times = times.dt.tz_convert("UTC").dt.tz_localize(None)
     return times.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _epoch_ticks(times: pd.Series) -> tuple[np.ndarray, int]:
+    """Ticks since the epoch in the column's own unit (a view, no copy), and ns per tick.
+
+    UTC for aware times, wall time for naive ones.
+    """
+    if times.dt.tz is not None:
+        times = times.dt.tz_convert(None)
+    values = times.to_numpy()
+    unit = np.datetime_data(values.dtype)[0]
+    step = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}.get(unit)
+    if step is None:  # an unusual unit: fall back to nanoseconds
+        return _epoch_ns(times), 1
+    return values.view(np.int64), step
 
 
 def _to_ns(stamp: pd.Timestamp) -> int:
