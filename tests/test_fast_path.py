@@ -53,7 +53,7 @@ def _random_log(
     cents[rng.random(n_rows) < 0.1] = 0
     tx = pd.DataFrame({"customer_id": ids, "timestamp": times, "amount": cents / 100})
     if tz is not None:
-        tx["timestamp"] = tx["timestamp"].dt.tz_localize(tz)
+        tx["timestamp"] = tx["timestamp"].dt.tz_localize("UTC").dt.tz_convert(tz)
     if time_sorted:
         tx = tx.sort_values("timestamp", kind="stable").reset_index(drop=True)
     return tx
