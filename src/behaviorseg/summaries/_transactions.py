@@ -144,25 +144,50 @@ def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, Any]:
     return codes.astype(np.int64, copy=False), uniques
 
 
+def _instant_keys(
+    ns: np.ndarray, codes: np.ndarray, width: np.int64
+) -> tuple[np.ndarray, bool] | None:
+    """One int64 key per row, equal exactly for rows of one customer at one instant.
+
+    The key is ``instant number * width + customer code``: instants are numbered by
+    their run in a time-ordered log, or by their offset from the first instant (in
+    the coarsest unit that divides all of them) when that fits in int64; otherwise
+    ``None`` (the caller hashes the pairs instead). The flag says whether the keys are
+    already sorted but for the order of customers within an instant.
+    """
+    key = np.zeros(len(ns), dtype=np.int64)
+    in_order = bool(np.all(ns[1:] >= ns[:-1]))
+    if in_order:
+        np.cumsum(ns[1:] != ns[:-1], out=key[1:])
+    else:
+        np.subtract(ns, ns.min(), out=key)
+        # Dividing by any common divisor keeps distinct instants distinct.
+        for unit in (86_400 * 10**9, 86_400 * 10**6, 10**9, 10**6, 10**3):
+            if not (key % unit).any():
+                key //= unit
+                break
+    if int(key.max()) >= np.iinfo(np.int64).max // int(width) - 1:
+        return None
+    key *= width
+    key += codes
+    return key, in_order
+
+
 def _count_purchases(
     codes: np.ndarray, ns: np.ndarray, orders: pd.Series | None, n: int
 ) -> np.ndarray:
     """Number of distinct (customer, order) or (customer, instant) pairs per customer.
 
-    Rows must be the purchase rows. A log in time order without ``orders`` (the usual
-    case) is counted with a near-linear sort of (instant, customer) keys; otherwise the
-    pairs are hashed (several times slower on large logs).
+    Rows must be the purchase rows. Without ``orders`` the (instant, customer) pairs are
+    packed into int64 keys and sorted; with ``orders`` (or keys that would overflow)
+    they are hashed, which is several times slower on large logs.
     """
-    if orders is None and len(ns) > 1 and bool(np.all(ns[1:] >= ns[:-1])):
-        # Number the runs of equal instants; (run, customer) keys are then sorted but
-        # for the order of customers inside a run, which a stable (tim)sort fixes in
-        # one near-linear pass. Repeated keys are the rows to discount.
-        width = np.int64(max(n, 1))
-        key = np.zeros(len(ns), dtype=np.int64)
-        np.cumsum(ns[1:] != ns[:-1], out=key[1:])
-        key *= width
-        key += codes
-        key.sort(kind="stable")
+    width = np.int64(max(n, 1))
+    packed = _instant_keys(ns, codes, width) if orders is None and len(ns) > 1 else None
+    if packed is not None:
+        key, in_order = packed
+        # Nearly sorted keys: timsort's run detection; random keys: numpy's SIMD sort.
+        key.sort(kind="stable" if in_order else "quicksort")
         repeat = np.equal(key[1:], key[:-1])
         total: np.ndarray = np.bincount(codes, minlength=n)
         if repeat.any():
