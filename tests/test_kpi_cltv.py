@@ -196,9 +196,18 @@ def test_historical_cltv_is_never_negative(rows, margin):
 # --- predictive --------------------------------------------------------------------------
 
 
-def test_predictive_cltv_matches_lifetimes_per_customer_on_cdnow(cdnow_summary, fitted):
+@pytest.mark.parametrize("calendar_weeks", [False, True], ids=["days/7", "freq=W"])
+def test_predictive_cltv_matches_lifetimes_per_customer_on_cdnow(
+    cdnow_summary, fitted, calendar_weeks
+):
     """Same parameters, 12 months, 1 %/month, 4.345 weeks per month: every customer's
-    CLTV equals lifetimes' customer_lifetime_value within 1e-6 relative."""
+    CLTV equals lifetimes' customer_lifetime_value within 1e-6 relative, for a summary in
+    weeks as days / 7 (Fader et al.'s) and one in whole calendar weeks (freq="W")."""
+    if calendar_weeks:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", bs.exceptions.RowsExcludedWarning)
+            cdnow_summary = bs.clv_summary(bs.datasets.load_cdnow(), as_of="1997-09-30", freq="W")
+        fitted = BetaGeoModel().fit(cdnow_summary), GammaGammaModel().fit(cdnow_summary)
     bgnbd, gamma_gamma = fitted
     ref_bg = BetaGeoFitter()
     ref_bg.params_ = pd.Series(bgnbd.params_.to_numpy(), index=["r", "alpha", "a", "b"])
