@@ -235,6 +235,29 @@ def test_models_clone_pickle_and_refuse_to_predict_before_fit(bgnbd, gamma_gamma
     assert BetaGeoModel(T_col="age").get_params()["T_col"] == "age"
 
 
+def test_per_row_horizons_equal_one_call_per_horizon(bgnbd, cdnow_summary):
+    """t may hold one horizon per customer; a wrong length or a negative t is refused."""
+    some = cdnow_summary.iloc[:6]
+    horizons = np.array([0.0, 1.0, 5.0, 13.0, 39.0, 52.0])
+    per_row = bgnbd.expected_purchases(some, horizons)
+    one_by_one = [bgnbd.expected_purchases(some, t).iloc[i] for i, t in enumerate(horizons)]
+    np.testing.assert_allclose(per_row, one_by_one, rtol=1e-12)
+    with pytest.raises(ValueError, match="6 numbers"):
+        bgnbd.expected_purchases(some, horizons[:3])
+    with pytest.raises(ValueError, match="non-negative"):
+        bgnbd.probability_no_purchase(some, -1.0)
+
+
+def test_fitting_leaves_the_blas_thread_pools_as_they_were(cdnow_summary):
+    """The optimiser's one-BLAS-thread limit is lifted when the fit returns."""
+    from threadpoolctl import threadpool_info
+
+    before = [pool["num_threads"] for pool in threadpool_info()]
+    BetaGeoModel().fit(cdnow_summary)
+    GammaGammaModel().fit(cdnow_summary)
+    assert [pool["num_threads"] for pool in threadpool_info()] == before
+
+
 def test_summary_table_has_intervals_around_the_estimates(bgnbd):
     """summary(): estimate within its 95 % interval, positive bounds."""
     table = bgnbd.summary()

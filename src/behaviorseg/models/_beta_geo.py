@@ -33,7 +33,11 @@ _QUADRATURE_NODES = 80
 
 
 def _log_likelihood_terms(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    params: np.ndarray,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    levels: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-row log-likelihood and its gradient (rows x 4) in the natural parameters.
 
@@ -41,31 +45,54 @@ def _log_likelihood_terms(
 
         L = B(a, b+x)/B(a, b) * G(r+x) a^r / (G(r) (alpha+T)^(r+x))
           + [x > 0] B(a+1, b+x-1)/B(a, b) * G(r+x) alpha^r / (G(r) (alpha+t_x)^(r+x))
+
+    The gamma-function terms depend on ``x`` only, which takes few distinct values:
+    they are evaluated once per value (``levels`` = the distinct values and each
+    row's code, from :func:`_levels`) and gathered, which makes the likelihood of a
+    million customers ~10x cheaper.
     """
     r, alpha, a, b = params
+    values, codes = _levels(x) if levels is None else levels
     repeat = x > 0
+    # Terms of x alone, on the distinct values (kx = distinct x).
+    kx = values
+    k_repeat = kx > 0
+    with np.errstate(all="ignore"):
+        k_common = gammaln(r + kx) - gammaln(r) - betaln(a, b)
+        k_first = betaln(a, b + kx)
+        k_second = np.where(k_repeat, betaln(a + 1, b + kx - 1), -np.inf)
+        k_d_r = digamma(r + kx) - digamma(r)
+        k_psi_abx = digamma(a + b + kx)
+        k_psi_bx = digamma(b + kx)
+        k_d_b_second = np.where(k_repeat, digamma(np.where(k_repeat, b + kx - 1, 1.0)), 0.0)
+    d_a_second = np.where(repeat, digamma(a + 1) - digamma(a), 0.0)
+
     log_at = np.log(alpha + T)
     log_ax = np.log(alpha + t_x)
-    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
-    first = betaln(a, b + x) - (r + x) * log_at
+    first = k_first[codes] - (r + x) * log_at
     with np.errstate(all="ignore"):
-        second = np.where(repeat, betaln(a + 1, b + x - 1) - (r + x) * log_ax, -np.inf)
+        second = k_second[codes] - (r + x) * log_ax
     total = np.logaddexp(first, second)
     share = np.exp(first - total)  # weight of the first term; 1 for one-time buyers
     other = 1.0 - share
 
     psi_ab = digamma(a + b)
-    psi_abx = digamma(a + b + x)
+    psi_abx = k_psi_abx[codes]
     grad = np.empty((len(x), 4))
-    grad[:, 0] = digamma(r + x) - digamma(r) + np.log(alpha) - share * log_at - other * log_ax
+    grad[:, 0] = k_d_r[codes] + np.log(alpha) - share * log_at - other * log_ax
     grad[:, 1] = r / alpha - (r + x) * (share / (alpha + T) + other / (alpha + t_x))
-    with np.errstate(all="ignore"):
-        d_a_second = np.where(repeat, digamma(a + 1) - digamma(a), 0.0)
-        d_b_second = np.where(repeat, digamma(np.where(repeat, b + x - 1, 1.0)), 0.0)
     grad[:, 2] = psi_ab - psi_abx + other * d_a_second
-    grad[:, 3] = psi_ab - digamma(b) - psi_abx + share * digamma(b + x) + other * d_b_second
-    loglik: np.ndarray = common + total
+    grad[:, 3] = (
+        psi_ab - digamma(b) - psi_abx + share * k_psi_bx[codes] + other * k_d_b_second[codes]
+    )
+    loglik: np.ndarray = k_common[codes] + r * np.log(alpha) + total
     return loglik, grad
+
+
+def _levels(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of ``x`` and each row's code into them."""
+    codes, values = pd.factorize(x)
+    return np.asarray(values, dtype=np.float64), codes
 
 
 def _expected_count(
@@ -288,9 +315,11 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
         w = weights.astype(np.float64)
         n = float(w.sum())
 
+        levels = _levels(ux)
+
         def negloglik(log_params: np.ndarray) -> tuple[float, np.ndarray]:
             params = np.exp(log_params)
-            ll, grad = _log_likelihood_terms(params, ux, ut, uT)
+            ll, grad = _log_likelihood_terms(params, ux, ut, uT, levels)
             value = -float(w @ ll) / n
             gradient = -(w @ grad) / n * params
             if not np.isfinite(value):
@@ -298,7 +327,7 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
             return value, gradient
 
         def natural_gradient(params: np.ndarray) -> np.ndarray:
-            _, grad = _log_likelihood_terms(params, ux, ut, uT)
+            _, grad = _log_likelihood_terms(params, ux, ut, uT, levels)
             out: np.ndarray = -(w @ grad) / n
             return out
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+# threadpoolctl comes with scikit-learn (one of its own requirements): no new dependency.
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped,unused-ignore]
 
 from .._validation import check_columns, check_numeric
 from ..exceptions import BehaviorsegWarning, ConvergenceError, DataValidationError, SchemaError
@@ -134,7 +138,7 @@ def _fit_bounded(
     for start in starts:
         if best is not None and not _at_bound(best.x, bounds).any():
             break  # converged inside the region: further starts are a fallback only
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _one_blas_thread():
             result = minimize(
                 negloglik,
                 np.clip(start, bounds[:, 0], bounds[:, 1]),
@@ -165,6 +169,22 @@ def _fit_bounded(
             stacklevel=4,
         )
     return np.exp(best.x), best
+
+
+@cache
+def _blas_controller() -> Any:
+    """The process's BLAS thread pools, found once (finding them reads /proc)."""
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> AbstractContextManager[Any]:
+    """Run the block with one BLAS thread.
+
+    L-BFGS-B's linear algebra is tiny; OpenBLAS threads gain nothing on it, and on a
+    busy machine their spin-waits made the CDNOW fit up to ten times slower.
+    """
+    limiter: AbstractContextManager[Any] = _blas_controller().limit(limits=1, user_api="blas")
+    return limiter
 
 
 def _at_bound(log_params: np.ndarray, bounds: np.ndarray) -> np.ndarray:

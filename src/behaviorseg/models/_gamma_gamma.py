@@ -30,7 +30,10 @@ CORRELATION_WARNING = 0.3
 
 
 def _log_likelihood_terms(
-    params: np.ndarray, x: np.ndarray, m: np.ndarray
+    params: np.ndarray,
+    x: np.ndarray,
+    m: np.ndarray,
+    levels: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-row log-likelihood of the mean spend ``m`` of ``x`` transactions, and its gradient.
 
@@ -38,25 +41,34 @@ def _log_likelihood_terms(
 
         f(m | x) = G(px + q) / (G(px) G(q)) * gamma^q * m^(px - 1) * x^(px)
                    / (gamma + m x)^(px + q)
+
+    The gamma-function terms depend on ``x`` only: they are evaluated once per
+    distinct value (``levels`` = the distinct values and each row's code) and
+    gathered.
     """
     p, q, gamma = params
+    values, codes = _levels(x) if levels is None else levels
+    k_px = p * values
+    k_log_x = np.log(values)
+    k_const = gammaln(k_px + q) - gammaln(k_px) - gammaln(q) + k_px * k_log_x
+    k_psi = digamma(k_px + q)
+    k_d_p = k_psi - digamma(k_px) + k_log_x
+
     px = p * x
+    log_m = np.log(m)
     log_gm = np.log(gamma + m * x)
-    loglik = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(gamma)
-        + (px - 1.0) * np.log(m)
-        + px * np.log(x)
-        - (px + q) * log_gm
-    )
+    loglik = k_const[codes] + q * np.log(gamma) + (px - 1.0) * log_m - (px + q) * log_gm
     grad = np.empty((len(x), 3))
-    psi = digamma(px + q)
-    grad[:, 0] = x * (psi - digamma(px) + np.log(m) + np.log(x) - log_gm)
-    grad[:, 1] = psi - digamma(q) + np.log(gamma) - log_gm
+    grad[:, 0] = x * (k_d_p[codes] + log_m - log_gm)
+    grad[:, 1] = k_psi[codes] - digamma(q) + np.log(gamma) - log_gm
     grad[:, 2] = q / gamma - (px + q) / (gamma + m * x)
     return loglik, grad
+
+
+def _levels(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of ``x`` and each row's code into them."""
+    codes, values = pd.factorize(x)
+    return np.asarray(values, dtype=np.float64), codes
 
 
 class GammaGammaModel(BaseEstimator):  # type: ignore[misc]
@@ -180,16 +192,18 @@ class GammaGammaModel(BaseEstimator):  # type: ignore[misc]
             )
         n = float(len(x))
 
+        levels = _levels(x)
+
         def negloglik(log_params: np.ndarray) -> tuple[float, np.ndarray]:
             params = np.exp(log_params)
-            ll, grad = _log_likelihood_terms(params, x, m)
+            ll, grad = _log_likelihood_terms(params, x, m, levels)
             value = -float(ll.sum()) / n
             if not np.isfinite(value):
                 return np.inf, np.zeros(3)
             return value, -grad.sum(axis=0) / n * params
 
         def natural_gradient(params: np.ndarray) -> np.ndarray:
-            out: np.ndarray = -_log_likelihood_terms(params, x, m)[1].sum(axis=0) / n
+            out: np.ndarray = -_log_likelihood_terms(params, x, m, levels)[1].sum(axis=0) / n
             return out
 
         mean = float(m.mean())
