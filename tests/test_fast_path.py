@@ -19,9 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from behaviorseg import RFMSegmenter, rfm_table
-from behaviorseg.exceptions import BehaviorsegWarning
+from behaviorseg import RFMSegmenter, clv_summary, rfm_table
+from behaviorseg.exceptions import BehaviorsegWarning, DataValidationError
 from behaviorseg.segmenters.rfm import DEFAULT_RFM_SEGMENTS
+from behaviorseg.summaries._transactions import _instant_keys
 
 DAY = pd.Timedelta(days=1)
 
@@ -51,7 +52,11 @@ def _random_log(
     times = pd.to_datetime(seconds, unit="s", origin="2024-01-01").as_unit(unit)
     cents = rng.integers(-3_000, 20_000, n_rows)
     cents[rng.random(n_rows) < 0.1] = 0
-    tx = pd.DataFrame({"customer_id": ids, "timestamp": times, "amount": cents / 100})
+    # Order ids: a few rows share an order (possibly across instants and signs).
+    orders = rng.integers(0, max(n_rows // 2, 1), n_rows).astype(str)
+    tx = pd.DataFrame(
+        {"customer_id": ids, "timestamp": times, "amount": cents / 100, "order_id": orders}
+    )
     if tz is not None:
         tx["timestamp"] = tx["timestamp"].dt.tz_localize("UTC").dt.tz_convert(tz)
     if time_sorted:
@@ -59,15 +64,18 @@ def _random_log(
     return tx
 
 
-def _reference_rfm(tx: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def _reference_rfm(
+    tx: pd.DataFrame, as_of: pd.Timestamp, order_col: str | None = None
+) -> pd.DataFrame:
     """The documented rules, the straightforward pandas way."""
     window = tx.loc[tx["timestamp"] <= as_of]
     buys = window.loc[window["amount"] >= 0]
     grouped = buys.groupby("customer_id")
+    # A purchase: a distinct order (or instant) with at least one row of amount >= 0.
     out = pd.DataFrame(
         {
             "recency_days": (as_of - grouped["timestamp"].max()) / DAY,
-            "frequency": grouped["timestamp"].nunique().astype(np.int64),
+            "frequency": grouped[order_col or "timestamp"].nunique().astype(np.int64),
         }
     )
     # Net spend summed in row order (np.bincount), as a plain numpy reduction does.
@@ -99,15 +107,15 @@ logs = st.builds(
 
 
 @settings(max_examples=120, deadline=None)
-@given(tx=logs, cut=st.floats(0.0, 1.0))
-def test_rfm_table_is_bit_identical_to_the_groupby_restatement(tx, cut):
+@given(tx=logs, cut=st.floats(0.0, 1.0), order_col=st.sampled_from([None, "order_id"]))
+def test_rfm_table_is_bit_identical_to_the_groupby_restatement(tx, cut, order_col):
     """Every column equals the plain pandas restatement exactly (no tolerance)."""
     times = tx["timestamp"]
     as_of = times.min() + (times.max() - times.min()) * cut
     if not (tx.loc[times <= as_of, "amount"] >= 0).any():
         return  # nobody bought in the window: an error, tested elsewhere
-    out = _quiet(rfm_table, tx, as_of=as_of)
-    ref = _reference_rfm(tx, as_of)
+    out = _quiet(rfm_table, tx, as_of=as_of, order_col=order_col)
+    ref = _reference_rfm(tx, as_of, order_col)
     pd.testing.assert_frame_equal(
         out, ref, check_exact=True, check_names=False, check_index_type=False
     )
@@ -142,6 +150,42 @@ def test_same_instant_rows_of_different_customers_in_a_sorted_log():
     assert out["frequency"].to_dict() == {1: 2, 2: 2, 3: 1}
 
 
+@pytest.mark.parametrize("time_sorted", [True, False])
+@pytest.mark.parametrize("start", ["1950-01-01", "1690-01-01"])
+def test_instant_keys_too_wide_for_int64_fall_back_to_hashing(time_sorted, start):
+    """Nanosecond times over 150 years (or 560: offsets beyond int64) and many customers
+    overflow packed keys out of time order (hashed instead); same result either way, or
+    a clear error when no nanosecond day count can span the log."""
+    rng = np.random.default_rng(3)
+    n = 5000
+    instants = pd.Timestamp(start).value + rng.integers(0, 150 * 365 * 86_400 * 10**9, 200) + 1
+    if start < "1700":  # half of the instants 410 years later: a 560-year span
+        instants[::2] += 205 * 365 * 86_400 * 10**9  # twice: 410 years do not fit one int64
+        instants[::2] += 205 * 365 * 86_400 * 10**9
+    ns = instants[rng.integers(0, 200, n)]
+    tx = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 1500, n),
+            "timestamp": pd.to_datetime(ns, unit="ns"),
+            "amount": rng.integers(-500, 5_000, n) / 100,
+        }
+    )
+    if time_sorted:
+        tx = tx.sort_values("timestamp", kind="stable")
+    ns_col = tx["timestamp"].to_numpy().view(np.int64)
+    codes = pd.factorize(tx["customer_id"], sort=True)[0].astype(np.int64)
+    packed = _instant_keys(ns_col, codes, np.int64(codes.max() + 1))
+    assert (packed is None) is not time_sorted  # the branch this test is about
+    if start < "1700":  # no int64 nanosecond count spans it: refused, never wrapped around
+        with pytest.raises(DataValidationError, match=r"timestamp.*292 years"):
+            _quiet(rfm_table, tx)
+        return
+    out = _quiet(rfm_table, tx)
+    pd.testing.assert_frame_equal(
+        out, _reference_rfm(tx, tx["timestamp"].max()), check_exact=True, check_names=False
+    )
+
+
 def test_as_of_finer_than_the_time_unit_is_exact():
     """Second-resolution data with an as_of in nanoseconds still measures exactly."""
     tx = pd.DataFrame(
@@ -154,6 +198,66 @@ def test_as_of_finer_than_the_time_unit_is_exact():
     as_of = pd.Timestamp("2024-03-02 00:00:00.000000001")
     out = rfm_table(tx, as_of=as_of)
     assert out.loc[1, "recency_days"] == (as_of - tx["timestamp"].max()) / DAY
+
+
+def _reference_clv(tx: pd.DataFrame, as_of: pd.Timestamp, freq: str, mult: float) -> pd.DataFrame:
+    """clv_summary's documented rules the plain way: group rows by (customer, period),
+    sum each group in row order, keep groups with a purchase, then per customer."""
+    times = tx["timestamp"]
+    if times.dt.tz is not None:  # periods are cut in local wall time
+        times = times.dt.tz_localize(None)
+        as_of = as_of.tz_localize(None)
+    period = times.dt.to_period(freq).array.asi8
+    as_of_period = pd.Period(as_of, freq=freq).ordinal
+    window = tx.loc[period <= as_of_period].assign(period=period[period <= as_of_period])
+    grouped = window.groupby(["customer_id", "period"], sort=True)
+    value = np.bincount(grouped.ngroup().to_numpy(), weights=window["amount"].to_numpy())
+    groups = pd.DataFrame(
+        {"value": value, "purchase": (grouped["amount"].max() >= 0).to_numpy()},
+        index=grouped.size().index,
+    ).reset_index()
+    groups = groups.loc[groups["purchase"]]  # sorted by customer, then period
+    by_customer = groups.groupby("customer_id", sort=True)
+    first = by_customer["period"].transform("min")
+    repeat = groups.loc[groups["period"] != first]
+    codes = pd.Index(by_customer.size().index).get_indexer(repeat["customer_id"])
+    n = by_customer.ngroups
+    repeat_value = np.bincount(codes, weights=repeat["value"].to_numpy(), minlength=n)
+    frequency = (by_customer.size() - 1).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(frequency > 0, repeat_value / frequency, 0.0)
+    return pd.DataFrame(
+        {
+            "frequency": frequency.astype(np.int64),
+            "recency": (by_customer["period"].max() - by_customer["period"].min()).to_numpy()
+            / mult,
+            "T": (as_of_period - by_customer["period"].min()).to_numpy() / mult,
+            "monetary_value": mean,
+        },
+        index=by_customer.size().index,
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    tx=logs,
+    cut=st.floats(0.0, 1.0),
+    freq=st.sampled_from(["D", "W", "M"]),
+    mult=st.sampled_from([1.0, 7.0]),
+)
+def test_clv_summary_is_bit_identical_to_the_groupby_restatement(tx, cut, freq, mult):
+    """Sorted or shuffled, any unit and zone: the plain (customer, period) groupby, exactly."""
+    times = tx["timestamp"]
+    as_of = times.min() + (times.max() - times.min()) * cut
+    local = times.dt.tz_localize(None) if times.dt.tz is not None else times
+    stamp = as_of.tz_localize(None) if as_of.tz is not None else as_of
+    inside = local.dt.to_period(freq) <= pd.Period(stamp, freq=freq)
+    if not (tx.loc[inside.to_numpy(), "amount"] >= 0).any():
+        return  # nobody bought in the window: an error, tested elsewhere
+    out = _quiet(clv_summary, tx, as_of=as_of, freq=freq, freq_multiplier=mult)
+    pd.testing.assert_frame_equal(
+        out, _reference_clv(tx, as_of, freq, mult), check_exact=True, check_names=False
+    )
 
 
 # --- RFMSegmenter -------------------------------------------------------------------------

@@ -1,34 +1,52 @@
 """The Spark path gives the pandas results on the same data (Spark in local[2]).
 
 Run with the ``spark`` extra installed; CI runs these in their own step
-(``python -m pytest -m spark``). Skipped when pyspark is not installed.
+(``python -m pytest -m spark``). The Spark tests are skipped when pyspark is not
+installed; the import test below runs everywhere.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
-pyspark = pytest.importorskip("pyspark")
-
-from behaviorseg import RFMSegmenter, clv_summary, rfm_table  # noqa: E402
-from behaviorseg import spark as bs_spark  # noqa: E402
-from behaviorseg.exceptions import RowsExcludedWarning, SchemaError  # noqa: E402
-from behaviorseg.segmenters import ChurnSegmenter  # noqa: E402
+from behaviorseg import RFMSegmenter, clv_summary, rfm_table
+from behaviorseg import spark as bs_spark
+from behaviorseg.exceptions import DataValidationError, RowsExcludedWarning, SchemaError
+from behaviorseg.segmenters import ChurnSegmenter
 
 pytestmark = [
-    pytest.mark.spark,
     # pyspark 4.x warns about pandas 3 inside its own conversion code
     pytest.mark.filterwarnings("ignore::FutureWarning:pyspark.*"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
 
 
-@pytest.fixture(scope="module")
+def test_module_imports_without_pyspark_and_says_what_to_install(monkeypatch):
+    """Without pyspark the module imports; calling it raises an ImportError naming the extra."""
+    for name in ("pyspark", "pyspark.sql", "pyspark.sql.functions", "pyspark.sql.types"):
+        monkeypatch.setitem(sys.modules, name, None)  # import of these now fails
+    monkeypatch.delitem(sys.modules, "behaviorseg.spark", raising=False)
+    module = importlib.import_module("behaviorseg.spark")
+    for call in (
+        lambda: module.rfm_table(pd.DataFrame()),
+        lambda: module.clv_summary(pd.DataFrame()),
+        lambda: module.fit(RFMSegmenter(), pd.DataFrame()),
+        lambda: module.apply(RFMSegmenter(), pd.DataFrame()),
+    ):
+        with pytest.raises(ImportError, match=r"pip install 'behaviorseg\[spark\]'"):
+            call()
+
+
+@pytest.fixture(scope="session")
 def spark():
+    """One local[2] session for every Spark test (UTC, 4 shuffle partitions, no UI)."""
+    pytest.importorskip("pyspark")
     from pyspark.sql import SparkSession
 
     session = (
@@ -94,7 +112,7 @@ def _pandas_ids(tx: pd.DataFrame) -> pd.DataFrame:
 
 def _compare(ours: pd.DataFrame, theirs: pd.DataFrame, *, summed: tuple[str, ...]) -> None:
     """Equal index and columns; exact except for Spark-summed columns (1e-12)."""
-    theirs = theirs.set_index("customer_id")
+    theirs = theirs.set_index("customer_id").sort_index()  # Spark rows come in no order
     theirs.index = theirs.index.astype(ours.index.dtype)
     assert theirs.index.equals(ours.index)
     for column in ours.columns:
@@ -104,6 +122,7 @@ def _compare(ours: pd.DataFrame, theirs: pd.DataFrame, *, summed: tuple[str, ...
             np.testing.assert_array_equal(theirs[column].to_numpy(), ours[column].to_numpy())
 
 
+@pytest.mark.spark
 @pytest.mark.parametrize("order_col", [None, "order_id"])
 @pytest.mark.parametrize("as_of", [None, "2024-05-01 12:00"])
 def test_rfm_table_matches_pandas(spark, log, order_col, as_of):
@@ -116,6 +135,7 @@ def test_rfm_table_matches_pandas(spark, log, order_col, as_of):
     _compare(ours, theirs, summed=("monetary", "avg_order_value"))
 
 
+@pytest.mark.spark
 @pytest.mark.parametrize(("freq", "mult"), [("D", 1.0), ("D", 7.0), ("W", 1.0)])
 def test_clv_summary_matches_pandas(spark, log, freq, mult):
     """The buy-till-you-die summary: identical periods, counts and ages."""
@@ -128,6 +148,7 @@ def test_clv_summary_matches_pandas(spark, log, freq, mult):
     _compare(ours, theirs, summed=("monetary_value",))
 
 
+@pytest.mark.spark
 def test_left_out_rows_are_counted_like_pandas(spark, log):
     """Missing ids, rows after as_of and return-only customers: the same warnings."""
 
@@ -140,9 +161,27 @@ def test_left_out_rows_are_counted_like_pandas(spark, log):
     ours = messages(rfm_table, _pandas_ids(log))
     theirs = messages(bs_spark.rfm_table, _spark_frame(spark, log))
     assert len(ours) == 3
-    assert [m.split()[0] for m in theirs] == [m.split()[0] for m in ours]
+    assert theirs == ours  # same counts, same words
 
 
+@pytest.mark.spark
+@pytest.mark.parametrize("time_type", ["timestamp_ntz", "string"])
+def test_time_columns_without_zone_are_session_wall_times(spark, log, time_type):
+    """timestamp_ntz and string times read in the session zone (UTC): the pandas table."""
+    from pyspark.sql import functions as F
+
+    frame = _spark_frame(spark, log)
+    if time_type == "string":
+        frame = frame.withColumn("timestamp", F.date_format("timestamp", "yyyy-MM-dd HH:mm:ss"))
+    else:
+        frame = frame.withColumn("timestamp", F.col("timestamp").cast("timestamp_ntz"))
+    assert frame.schema["timestamp"].dataType.typeName() == time_type
+    ours = _quiet(rfm_table, _pandas_ids(log), as_of="2024-05-01 12:00")
+    theirs = _quiet(bs_spark.rfm_table, frame, as_of="2024-05-01 12:00").toPandas()
+    _compare(ours, theirs, summed=("monetary", "avg_order_value"))
+
+
+@pytest.mark.spark
 def test_apply_labels_like_predict(spark, log):
     """Fit on the collected table, apply with mapInPandas: labels and scores = pandas."""
     customers = _quiet(bs_spark.rfm_table, _spark_frame(spark, log))
@@ -161,6 +200,7 @@ def test_apply_labels_like_predict(spark, log):
     )
 
 
+@pytest.mark.spark
 def test_fit_on_a_sample_and_supervised_labels(spark):
     """sample_fraction fits on a subset; y_col passes labels to supervised segmenters."""
     rng = np.random.default_rng(0)
@@ -193,11 +233,29 @@ def test_fit_on_a_sample_and_supervised_labels(spark):
     )
 
 
+@pytest.mark.spark
 def test_bad_input_is_refused(spark, log):
-    """Missing columns are named; unsupported periods point to the pandas path."""
+    """Missing or mistyped columns are named; bad values counted; unsupported periods
+    point to the pandas path."""
+    from pyspark.sql import functions as F
+
     with pytest.raises(SchemaError, match="amount_col"):
         bs_spark.rfm_table(_spark_frame(spark, log).drop("amount"))
     with pytest.raises(ValueError, match="supports 'D' and 'W'"):
         bs_spark.clv_summary(_spark_frame(spark, log), freq="M")
+    frame = _spark_frame(spark, log)
+    with pytest.raises(SchemaError, match=r"'amount'.*expected numbers"):
+        bs_spark.rfm_table(frame.withColumn("amount", frame["amount"].cast("string")))
+    with pytest.raises(DataValidationError, match="'amount' has 1 missing or infinite"):
+        bad = frame.where("customer_id = 5").limit(1).withColumn("amount", F.lit(float("nan")))
+        _quiet(bs_spark.rfm_table, frame.union(bad))
+    with pytest.raises(DataValidationError, match="'order_id' has 1 missing order ids"):
+        _quiet(
+            bs_spark.rfm_table,
+            frame.union(
+                frame.where("customer_id = 5").limit(1).withColumn("order_id", F.lit(None))
+            ),
+            order_col="order_id",
+        )
     with pytest.raises(ValueError, match="named columns"):
         bs_spark.apply(RFMSegmenter().fit(np.ones((10, 3)) * np.arange(10)[:, None]), log)

@@ -13,7 +13,14 @@ Time zones: Spark timestamps are instants, shown and cut into days in the sessio
 zone (``spark.sql.session.timeZone``). Naive pandas timestamps are wall times; to get the
 pandas numbers from the same data, run the session in the zone those wall times were
 recorded in (``UTC`` for UTC logs) — it is a session setting, so nothing changes between a
-laptop and a cluster.
+laptop and a cluster. ``timestamp_ntz`` and string columns and a naive ``as_of`` are read
+as wall times in that zone. Spark timestamps have microsecond precision: rows a few
+nanoseconds apart are one instant there.
+
+The summaries return lazy Spark DataFrames in no particular order (sorting a customer
+table on a cluster is a shuffle; ``.orderBy(customer_col)`` if you need it). Each call
+runs one pass over the log at once, to validate it and count the rows and customers
+left out, so the warnings are the pandas ones.
 
 Examples
 --------
@@ -26,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,14 +51,28 @@ __all__ = ["apply", "clv_summary", "fit", "rfm_table"]
 _NS_PER_DAY = 86_400 * 10**9
 
 
+_NEEDS_PYSPARK = (
+    "behaviorseg.spark needs pyspark (3.5 or later), which is not installed: "
+    "pip install 'behaviorseg[spark]' (on Databricks and EMR it is preinstalled)"
+)
+
+
 def _functions() -> Any:
+    """``pyspark.sql.functions``, imported on first use (clear error without pyspark)."""
     try:
-        from pyspark.sql import functions
-    except ImportError as err:  # pragma: no cover - exercised without pyspark
-        raise ImportError(
-            "behaviorseg.spark needs pyspark: pip install 'behaviorseg[spark]'"
-        ) from err
+        from pyspark.sql import functions  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as err:
+        raise ImportError(_NEEDS_PYSPARK) from err
     return functions
+
+
+def _types() -> Any:
+    """``pyspark.sql.types``, imported on first use (clear error without pyspark)."""
+    try:
+        from pyspark.sql import types  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as err:
+        raise ImportError(_NEEDS_PYSPARK) from err
+    return types
 
 
 def _check_columns(df: SparkDataFrame, columns: dict[str, str | None]) -> None:
@@ -63,9 +85,27 @@ def _check_columns(df: SparkDataFrame, columns: dict[str, str | None]) -> None:
         )
 
 
+def _check_types(df: SparkDataFrame, time_col: str, amount_col: str | None) -> None:
+    """Amounts must be numbers; times timestamps, dates or strings (parsed like pandas)."""
+    T = _types()
+    if amount_col is not None and not isinstance(df.schema[amount_col].dataType, T.NumericType):
+        raise SchemaError(
+            f"column {amount_col!r} (amount_col) has Spark type "
+            f"{df.schema[amount_col].dataType.simpleString()}, expected numbers; cast it "
+            f"with F.col({amount_col!r}).cast('double') first"
+        )
+    time_types = (T.TimestampType, T.TimestampNTZType, T.DateType, T.StringType)
+    if not isinstance(df.schema[time_col].dataType, time_types):
+        raise SchemaError(
+            f"column {time_col!r} (time_col) has Spark type "
+            f"{df.schema[time_col].dataType.simpleString()}, expected timestamps; convert "
+            f"it with F.to_timestamp({time_col!r}) first"
+        )
+
+
 def _warn(count: int, message: str) -> None:
-    if count:
-        warnings.warn(f"{count} {message}", RowsExcludedWarning, stacklevel=3)
+    if count:  # stacklevel: _warn <- _window <- rfm_table / clv_summary <- the caller
+        warnings.warn(f"{count} {message}", RowsExcludedWarning, stacklevel=4)
 
 
 def _window(
@@ -73,36 +113,88 @@ def _window(
     *,
     customer_col: str,
     time_col: str,
+    amount_col: str | None,
+    order_col: str | None,
     as_of: Any,
-    after: Any,
+    after: Callable[[Any, Any], Any],
 ) -> tuple[SparkDataFrame, Any]:
-    """Drop rows without id, close the window at ``as_of``; return the rows and as_of.
+    """Validate the log and close the window at ``as_of``, in one pass over the data.
 
-    ``after(time_column, as_of_column)`` says which rows fall after the window (for
-    ``clv_summary`` the whole period of ``as_of`` is inside, as in pandas).
+    Raises and warns as the pandas functions do (missing ids dropped and counted, rows
+    after ``as_of`` counted, customers with only returns counted). Returns the rows
+    with an id inside the window, with ``time_col`` as a Spark timestamp, and ``as_of``
+    as a timestamp column. ``after(time, as_of)`` says which rows fall after the window
+    (for ``clv_summary`` the whole period of ``as_of`` is inside, as in pandas).
     """
     F = _functions()
-    stats = df.agg(
-        F.count(F.when(F.col(customer_col).isNull(), 1)).alias("no_id"),
-        F.count(F.when(F.col(time_col).isNull(), 1)).alias("no_time"),
-        F.max(time_col).alias("last"),
+    # Timestamps without zone (and strings) are read as wall times in the session zone.
+    time = F.col(time_col).cast("timestamp")
+    has_id = F.col(customer_col).isNotNull()
+    if as_of is None:
+        inside = F.lit(True)  # as_of is the last timestamp: nothing is after it
+    else:
+        stamp = pd.Timestamp(as_of)
+        limit = F.lit(stamp.isoformat()).cast("timestamp")
+        inside = ~after(time, limit)
+    bought = F.col(amount_col) >= 0 if amount_col is not None else F.lit(True)
+    checks = [
         F.count(F.lit(1)).alias("rows"),
-    ).collect()[0]
+        F.count(F.when(~has_id, 1)).alias("no_id"),
+        F.count(F.when(has_id & time.isNull(), 1)).alias("no_time"),
+        F.max(F.unix_micros(time)).alias("last_us"),
+        F.count(F.when(has_id & ~inside, 1)).alias("late"),
+        F.count_distinct(F.when(has_id & inside, F.col(customer_col))).alias("customers"),
+        F.count_distinct(F.when(has_id & inside & bought, F.col(customer_col))).alias("buyers"),
+    ]
+    if amount_col is not None:
+        amount = F.col(amount_col).cast("double")
+        bad = amount.isNull() | F.isnan(amount) | (F.abs(amount) == float("inf"))
+        checks.append(F.count(F.when(has_id & bad, 1)).alias("bad_amount"))
+    if order_col is not None:
+        checks.append(F.count(F.when(has_id & F.col(order_col).isNull(), 1)).alias("no_order"))
+    stats = df.agg(*checks).collect()[0].asDict()
+
     if stats["rows"] == 0:
         raise DataValidationError("the Spark DataFrame has no rows; there is nothing to summarise")
+    _warn(stats["no_id"], f"rows have no customer id in column {customer_col!r} and were dropped")
+    if stats["no_id"] == stats["rows"]:
+        raise DataValidationError(f"every row has a missing customer id in column {customer_col!r}")
     if stats["no_time"]:
         raise DataValidationError(
-            f"column {time_col!r} has {stats['no_time']} missing timestamps; "
+            f"column {time_col!r} has {stats['no_time']} missing or unparseable timestamps; "
             f"drop or fill them first"
         )
-    _warn(stats["no_id"], f"rows have no customer id in column {customer_col!r} and were dropped")
-    rows = df.where(F.col(customer_col).isNotNull())
-    stamp = stats["last"] if as_of is None else pd.Timestamp(as_of).to_pydatetime()
-    limit = F.lit(stamp).cast("timestamp")
-    late = after(F.col(time_col), limit)
-    n_late = rows.where(late).count()
-    _warn(n_late, f"rows are after as_of={stamp} and were excluded")
-    return rows.where(~late), stamp
+    if stats.get("bad_amount"):
+        raise DataValidationError(
+            f"column {amount_col!r} has {stats['bad_amount']} missing or infinite values; "
+            f"drop or fill them first"
+        )
+    if stats.get("no_order"):
+        raise DataValidationError(
+            f"column {order_col!r} has {stats['no_order']} missing order ids; "
+            f"fill them or pass order_col=None to count purchases by timestamp"
+        )
+    if as_of is None:
+        as_of_col = F.timestamp_micros(F.lit(stats["last_us"]))
+    else:
+        as_of_col = limit
+        _warn(stats["late"], f"rows are after as_of={stamp} and were excluded")
+        if stats["late"] == stats["rows"] - stats["no_id"]:
+            raise DataValidationError(
+                f"every row of column {time_col!r} is after as_of={stamp}; "
+                f"there is nothing to summarise"
+            )
+    _warn(
+        stats["customers"] - stats["buyers"],
+        "customers have rows in the window but no purchase (only negative amounts, i.e. "
+        "returns) and were left out of the table",
+    )
+    if stats["buyers"] == 0:
+        raise DataValidationError(
+            "no customer has a purchase (a row with amount >= 0) in the window"
+        )
+    rows = df.where(has_id & inside).withColumn(time_col, time)
+    return rows, as_of_col
 
 
 def rfm_table(
@@ -119,16 +211,19 @@ def rfm_table(
     Parameters
     ----------
     df : pyspark.sql.DataFrame
-        The transaction log (one row per purchase line).
+        The transaction log (one row per purchase line). Not modified.
     customer_col, time_col, amount_col, order_col, as_of :
-        As in the pandas function.
+        As in the pandas function. Timestamps without a time zone (``timestamp_ntz``,
+        strings) and a naive ``as_of`` are read in the session time zone.
 
     Returns
     -------
     pyspark.sql.DataFrame
         One row per customer with a purchase: ``customer_col``, ``recency_days``,
-        ``frequency``, ``monetary``, ``avg_order_value``, ``tenure_days`` (lazy;
-        two small actions run now to count the rows left out, for the warnings).
+        ``frequency``, ``monetary``, ``avg_order_value``, ``tenure_days``; lazy and in
+        no particular order (``.orderBy(customer_col)`` to sort). One pass over the log
+        runs now, to validate it and count the rows and customers left out (the same
+        warnings as pandas).
 
     Examples
     --------
@@ -145,44 +240,38 @@ def rfm_table(
             "order_col": order_col,
         },
     )
-    rows, stamp = _window(
+    _check_types(df, time_col, amount_col)
+    rows, as_of_col = _window(
         df,
         customer_col=customer_col,
         time_col=time_col,
+        amount_col=amount_col,
+        order_col=order_col,
         as_of=as_of,
         after=lambda t, limit: t > limit,
     )
-    as_of_us = F.unix_micros(F.lit(stamp).cast("timestamp"))
+    micros = F.unix_micros(F.col(time_col))
     key = F.col(order_col) if order_col is not None else F.col(time_col)
     bought = F.col(amount_col) >= 0
     agg = rows.groupBy(customer_col).agg(
         F.count_distinct(F.when(bought, key)).alias("frequency"),
-        F.sum(amount_col).cast("double").alias("monetary"),
-        F.max(F.when(bought, F.unix_micros(F.col(time_col)))).alias("_last"),
-        F.min(F.when(bought, F.unix_micros(F.col(time_col)))).alias("_first"),
+        F.sum(F.col(amount_col).cast("double")).alias("monetary"),
+        F.max(F.when(bought, micros)).alias("_last"),
+        F.min(F.when(bought, micros)).alias("_first"),
     )
-    n_without = agg.where(F.col("frequency") == 0).count()
-    _warn(
-        n_without,
-        "customers have rows in the window but no purchase (only negative amounts, i.e. "
-        "returns) and were left out of the table",
-    )
+    as_of_us = F.unix_micros(as_of_col)
 
     # (as_of - t) in integer nanoseconds, then one division: the pandas arithmetic.
     def days(column: str) -> Any:
         return ((as_of_us - F.col(column)) * 1000).cast("double") / float(_NS_PER_DAY)
 
-    return (
-        agg.where(F.col("frequency") > 0)
-        .select(
-            customer_col,
-            days("_last").alias("recency_days"),
-            F.col("frequency").cast("long").alias("frequency"),
-            "monetary",
-            (F.col("monetary") / F.col("frequency")).alias("avg_order_value"),
-            days("_first").alias("tenure_days"),
-        )
-        .orderBy(customer_col)
+    return agg.where(F.col("frequency") > 0).select(
+        customer_col,
+        days("_last").alias("recency_days"),
+        F.col("frequency").cast("long").alias("frequency"),
+        "monetary",
+        (F.col("monetary") / F.col("frequency")).alias("avg_order_value"),
+        days("_first").alias("tenure_days"),
     )
 
 
@@ -201,7 +290,7 @@ def clv_summary(
     Parameters
     ----------
     df : pyspark.sql.DataFrame
-        The transaction log.
+        The transaction log. Not modified.
     customer_col, time_col, amount_col, as_of, freq_multiplier :
         As in the pandas function.
     freq : {"D", "W"}
@@ -210,7 +299,9 @@ def clv_summary(
     Returns
     -------
     pyspark.sql.DataFrame
-        ``customer_col``, ``frequency``, ``recency``, ``T`` (and ``monetary_value``).
+        ``customer_col``, ``frequency``, ``recency``, ``T`` (and ``monetary_value``);
+        lazy and in no particular order. One validating pass runs now, as in
+        :func:`rfm_table`.
 
     Examples
     --------
@@ -230,25 +321,28 @@ def clv_summary(
     _check_columns(
         df, {"customer_col": customer_col, "time_col": time_col, "amount_col": amount_col}
     )
+    _check_types(df, time_col, amount_col)
 
     def period(column: Any) -> Any:
         day = F.datediff(F.to_date(column), F.lit("1970-01-01").cast("date"))
         # pandas' weekly periods end on Sunday: 1970-01-05 (day 4) is a Monday.
         return day if freq == "D" else F.floor((day - 4) / 7)
 
-    rows, stamp = _window(
+    rows, as_of_col = _window(
         df,
         customer_col=customer_col,
         time_col=time_col,
+        amount_col=amount_col,
+        order_col=None,
         as_of=as_of,
         after=lambda t, limit: period(t) > period(limit),  # the whole period of as_of is in
     )
-    as_of_period = period(F.lit(stamp).cast("timestamp"))
-    amount = F.col(amount_col) if amount_col is not None else F.lit(0.0)
+    as_of_period = period(as_of_col)
+    amount = F.col(amount_col).cast("double") if amount_col is not None else F.lit(0.0)
     groups = (
         rows.groupBy(customer_col, period(F.col(time_col)).alias("_period"))
         .agg(
-            F.sum(amount).cast("double").alias("_value"),
+            F.sum(amount).alias("_value"),
             F.max((amount >= 0).cast("int")).alias("_purchase"),
         )
         .where(F.col("_purchase") == 1)
@@ -274,16 +368,7 @@ def clv_summary(
             .otherwise(0.0)
             .alias("monetary_value")
         )
-    # Customers with only returns have no purchase period and so no row (the pandas
-    # function warns about them; count them the same way).
-    n_rows = rows.select(customer_col).distinct().count()
-    out = per_customer.select(*columns).orderBy(customer_col)
-    _warn(
-        n_rows - out.count(),
-        "customers have rows in the window but no purchase (only negative amounts, i.e. "
-        "returns) and were left out of the table",
-    )
-    return out
+    return per_customer.select(*columns)
 
 
 def fit(
@@ -306,11 +391,13 @@ def fit(
     columns : list of str or None
         Columns to collect (default: all). Collect only what the segmenter reads.
     sample_fraction : float or None
-        Fit on a random sample of this fraction of customers instead of all of them.
-        Cut points learned from a sample of a few hundred thousand customers are
-        within sampling error of the full-base ones and the driver only holds the
-        sample; the exact quantiles need the whole column on the driver (8 bytes per
-        customer per column: 1e8 customers x 3 columns = 2.4 GB).
+        Fit on a random sample of this fraction of customers instead of all of them:
+        the driver holds only the sample, and the cut points are sample quantiles.
+        Exact quantiles need the whole columns on the driver (8 bytes per customer
+        per column: 1e8 customers x 3 columns = 2.4 GB). Measured on 1M simulated
+        customers (RFMSegmenter): a 1 % sample labels 99.2 % of customers as the full
+        fit does, a 10 % sample 99.6 % (integer frequencies make a cut point move by a
+        whole purchase, so the last fraction of a percent converges slowly).
     seed : int
         Seed of the sample.
     y_col : str or None
@@ -326,6 +413,7 @@ def fit(
     >>> from behaviorseg import RFMSegmenter, spark as bs_spark   # doctest: +SKIP
     >>> seg = bs_spark.fit(RFMSegmenter(), customers_sdf, sample_fraction=0.1)  # doctest: +SKIP
     """
+    _functions()  # a clear ImportError without pyspark
     frame = (
         customers if columns is None else customers.select(*columns, *([y_col] if y_col else []))
     )
@@ -376,8 +464,7 @@ def apply(
     >>> from behaviorseg import spark as bs_spark   # doctest: +SKIP
     >>> bs_spark.apply(fitted, customers_sdf).show()  # doctest: +SKIP
     """
-    from pyspark.sql import types as T
-
+    T = _types()
     names = getattr(segmenter, "feature_names_in_", None)
     if names is None:
         raise ValueError(

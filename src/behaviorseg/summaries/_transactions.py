@@ -155,18 +155,24 @@ def _instant_keys(
     ``None`` (the caller hashes the pairs instead). The flag says whether the keys are
     already sorted but for the order of customers within an instant.
     """
+    limit = np.iinfo(np.int64).max // int(width) - 1  # largest instant number that fits
     key = np.zeros(len(ns), dtype=np.int64)
     in_order = bool(np.all(ns[1:] >= ns[:-1]))
     if in_order:
         np.cumsum(ns[1:] != ns[:-1], out=key[1:])
     else:
-        np.subtract(ns, ns.min(), out=key)
-        # Dividing by any common divisor keeps distinct instants distinct.
-        for unit in (86_400 * 10**9, 86_400 * 10**6, 10**9, 10**6, 10**3):
-            if not (key % unit).any():
-                key //= unit
-                break
-    if int(key.max()) >= np.iinfo(np.int64).max // int(width) - 1:
+        low, high = int(ns.min()), int(ns.max())
+        if high - low > np.iinfo(np.int64).max:  # the offsets themselves overflow
+            return None
+        np.subtract(ns, low, out=key)
+        if high - low >= limit:
+            # Dividing by any common divisor keeps distinct instants distinct; a
+            # 1024-row probe skips full passes for divisors that cannot work.
+            for unit in (86_400 * 10**9, 86_400 * 10**6, 10**9, 10**6, 10**3):
+                if not (key[:1024] % unit).any() and not (key % unit).any():
+                    key //= unit
+                    break
+    if int(key.max()) >= limit:
         return None
     key *= width
     key += codes
@@ -325,6 +331,12 @@ def rfm_table(
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     np.maximum.at(last, codes_b, ns_b)
     np.minimum.at(first, codes_b, ns_b)
+    if (as_of_ns - int(first.min())) * step > np.iinfo(np.int64).max:
+        raise DataValidationError(
+            f"column {time_col!r}: purchases start {pd.Timestamp(int(first.min()) * step)} "
+            f"more than 292 years before as_of={log.as_of}; day counts in nanoseconds "
+            f"would overflow. Check for mistyped years or drop those rows"
+        )
 
     buyer = frequency > 0
     index = _keep_buyers(buyer, log.customers)
@@ -370,6 +382,76 @@ def _to_ns(stamp: pd.Timestamp) -> int:
     if stamp.tz is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     return int(stamp.as_unit("ns").value)
+
+
+def _period_ordinals(times: pd.Series, freq: str) -> np.ndarray:
+    """pandas period ordinals of ``freq`` per row, cut in local (wall) time.
+
+    Daily periods of naive times are computed directly (floor of the epoch ticks by
+    one day, in the column's own unit: the ``"D"`` ordinal); other cases go through
+    ``Series.dt.to_period``.
+    """
+    if freq == "D" and times.dt.tz is None:
+        ticks, step = _epoch_ticks(times)
+        if _NS_PER_DAY % step == 0:
+            days: np.ndarray = np.floor_divide(ticks, _NS_PER_DAY // step)
+            return days
+    local = times.dt.tz_localize(None) if times.dt.tz is not None else times
+    ordinals: np.ndarray = local.dt.to_period(freq).array.asi8
+    return ordinals
+
+
+def _period_groups(
+    codes: np.ndarray, periods: np.ndarray, amounts: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The (customer, period) groups: code, period, value (sum of its rows in row
+    order) and whether it holds a purchase (a row with amount >= 0).
+
+    Groups come in (customer, period) or (period, customer) order, so a customer's
+    groups are in time order: the rows are ordered by sorting one int64 key per row,
+    ``group key * n_rows + row number`` (several times cheaper than an argsort, and
+    the rows of a group keep their order). Keys that would overflow int64 fall back to
+    hashing the group keys (groups in order of first appearance).
+    """
+    n_rows = len(codes)
+    low = int(periods.min())
+    span = int(periods.max()) - low + 1
+    if n_rows and max(n, 1) * span * n_rows < np.iinfo(np.int64).max:
+        # Built in place: this runs on the whole log, so every row-sized copy counts.
+        in_order = bool(np.all(periods[1:] >= periods[:-1]))
+        key = periods - low
+        if in_order:  # period-major: the keys are already sorted but within periods
+            key *= max(n, 1)
+            key += codes
+        else:
+            key += codes * np.int64(span)
+        key *= n_rows
+        chunk = 1 << 20
+        for begin in range(0, n_rows, chunk):  # + row number, without a row-sized arange
+            end = min(begin + chunk, n_rows)
+            key[begin:end] += np.arange(begin, end, dtype=np.int64)
+        key.sort(kind="stable" if in_order else "quicksort")
+        sorted_amounts = amounts[key % n_rows]
+        key //= n_rows  # the group key of each sorted row
+        start = np.ones(n_rows, dtype=bool)
+        np.not_equal(key[1:], key[:-1], out=start[1:])
+        first_rows = np.flatnonzero(start)
+        keys = key[first_rows]
+        del key
+        group = np.cumsum(start, dtype=np.int64)
+        group -= 1
+        if in_order:
+            g_code, g_period = keys % max(n, 1), keys // max(n, 1) + low
+        else:
+            g_code, g_period = keys // span, keys % span + low
+        g_value = np.bincount(group, weights=sorted_amounts, minlength=len(keys))
+        g_purchase = np.logical_or.reduceat(sorted_amounts >= 0, first_rows)
+        return g_code, g_period, g_value, g_purchase
+    offset = periods - low
+    group, hashed = pd.factorize(codes * np.int64(span) + offset)
+    g_value = np.bincount(group, weights=amounts, minlength=len(hashed))
+    g_purchase = np.bincount(group, weights=amounts >= 0, minlength=len(hashed)) > 0
+    return hashed // span, hashed % span + low, g_value, g_purchase
 
 
 def clv_summary(
@@ -464,21 +546,13 @@ def clv_summary(
         period=freq,
     )
     n = len(log.customers)
-    local = log.times.dt.tz_localize(None) if log.times.dt.tz is not None else log.times
-    periods = local.dt.to_period(freq).array.asi8
+    periods = _period_ordinals(log.times, freq)
     stamp = log.as_of.tz_localize(None) if log.as_of.tz is not None else log.as_of
     as_of_period = pd.Period(stamp, freq=freq).ordinal
 
     # One group per (customer, period); its value is the sum of all its rows.
-    offset = periods - periods.min()
-    span = np.int64(offset.max() + 1)
-    group_key = log.codes * span + offset
-    group, keys = pd.factorize(group_key)
-    g_code = keys // span
-    g_period = keys % span + periods.min()
     amounts = log.amounts if log.amounts is not None else np.zeros(len(log.codes))
-    g_value = np.bincount(group, weights=amounts, minlength=len(keys))
-    g_purchase = np.bincount(group, weights=amounts >= 0, minlength=len(keys)) > 0
+    g_code, g_period, g_value, g_purchase = _period_groups(log.codes, periods, amounts, n)
 
     p_code = g_code[g_purchase]
     p_period = g_period[g_purchase]
