@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+
 # threadpoolctl comes with scikit-learn (one of its own requirements): no new dependency.
 from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped,unused-ignore]
 
