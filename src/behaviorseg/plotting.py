@@ -16,7 +16,15 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["rfm_heatmap", "segment_sizes"]
+__all__ = [
+    "churn_calibration",
+    "churn_distribution",
+    "funnel_chart",
+    "kpi_intervals",
+    "matrix_scatter",
+    "rfm_heatmap",
+    "segment_sizes",
+]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.5)) -> Axes:
@@ -181,4 +189,335 @@ def segment_sizes(
     ax.invert_yaxis()
     ax.set_xlabel("share (%)")
     ax.set_title("Segment sizes" + (" and revenue share" if revenue is not None else ""))
+    return ax
+
+
+def matrix_scatter(
+    segmenter: Any,
+    X: Any,
+    *,
+    max_points: int = 5000,
+    random_state: int = 0,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw a fitted 2x2 segmenter's customers on its two axes, with the learned thresholds.
+
+    Works with :class:`~behaviorseg.segmenters.MatrixSegmenter`,
+    :class:`~behaviorseg.segmenters.AssaelSegmenter` and
+    :class:`~behaviorseg.segmenters.WalkerLoyaltySegmenter` (customers without an
+    attitude score are not drawn: they have no position on that axis).
+
+    Parameters
+    ----------
+    segmenter : fitted 2x2 segmenter
+        Provides ``transform`` (the two axis scores), ``predict`` (the quadrant),
+        ``thresholds_`` and ``get_feature_names_out``.
+    X : DataFrame or array
+        The customers to draw, as passed to ``predict``.
+    max_points : int
+        Larger inputs are subsampled (seeded) to this many points; the title says so.
+    random_state : int
+        Seed of the subsample.
+    ax : matplotlib Axes or None
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib Axes
+        One scatter collection per quadrant (legend = quadrant names), a vertical
+        and a horizontal line at the thresholds, each quadrant's name in its corner.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from behaviorseg.segmenters import MatrixSegmenter
+    >>> from behaviorseg.plotting import matrix_scatter
+    >>> X = np.random.default_rng(0).normal(size=(200, 2))
+    >>> seg = MatrixSegmenter().fit(X)
+    >>> ax = matrix_scatter(seg, X)
+    >>> ax.get_xlabel()
+    'x_score'
+    """
+    scores = np.asarray(segmenter.transform(X), dtype=np.float64)
+    labels = np.asarray(segmenter.predict(X), dtype=object)
+    names = [str(n) for n in segmenter.get_feature_names_out()]
+    if scores.ndim != 2 or scores.shape[1] != 2:
+        raise ValueError("matrix_scatter needs a segmenter whose transform returns two axis scores")
+    drawn = np.isfinite(scores).all(axis=1)
+    note = ""
+    if drawn.sum() > max_points:
+        rng = np.random.default_rng(random_state)
+        keep = rng.choice(np.flatnonzero(drawn), size=max_points, replace=False)
+        drawn = np.zeros(len(scores), dtype=bool)
+        drawn[keep] = True
+        note = f" (random {max_points:,} of {len(scores):,})"
+    thresholds = list(segmenter.thresholds_.values())
+    ax = _axes(ax, figsize=(6.5, 5.5))
+    for name in segmenter.segments_:
+        mine = drawn & (labels == name)
+        ax.scatter(scores[mine, 0], scores[mine, 1], s=8, alpha=0.6, label=str(name))
+    ax.axvline(thresholds[0], color="black", linewidth=1)
+    ax.axhline(thresholds[1], color="black", linewidth=1)
+    x_lo, x_hi = ax.get_xlim()
+    y_lo, y_hi = ax.get_ylim()
+    for name in segmenter.segments_:
+        mine = drawn & (labels == name)
+        if not mine.any():
+            continue
+        right = np.median(scores[mine, 0]) > thresholds[0]
+        top = np.median(scores[mine, 1]) > thresholds[1]
+        ax.text(
+            x_hi if right else x_lo,
+            y_hi if top else y_lo,
+            f" {name} ",
+            ha="right" if right else "left",
+            va="top" if top else "bottom",
+            fontweight="bold",
+        )
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.legend(loc="best", fontsize="small", markerscale=2)
+    ax.set_title(f"{type(segmenter).__name__}: quadrants{note}")
+    return ax
+
+
+def funnel_chart(
+    conversion: pd.DataFrame,
+    *,
+    segment: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw a funnel: customers reaching each stage, with the stage-to-stage conversion.
+
+    Parameters
+    ----------
+    conversion : DataFrame
+        The output of :func:`behaviorseg.kpi.funnel_conversion` (indexed by stage,
+        or by (segment, stage) when computed per segment).
+    segment : str or None
+        For a per-segment table: the segment to draw (required then).
+    ax : matplotlib Axes or None
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib Axes
+        One horizontal bar per stage (first stage on top) labelled with its count,
+        and the conversion rate from the previous stage between the bars.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from behaviorseg.plotting import funnel_chart
+    >>> table = pd.DataFrame(
+    ...     {"reached": [100, 40, 10], "conversion_rate": [1.0, 0.4, 0.25]},
+    ...     index=pd.Index(["attention", "interest", "action"], name="stage"),
+    ... )
+    >>> len(funnel_chart(table).patches)
+    3
+    """
+    missing = {"reached", "conversion_rate"} - set(conversion.columns)
+    if missing:
+        raise ValueError(
+            f"conversion lacks columns {sorted(missing)}; pass the output of "
+            f"behaviorseg.kpi.funnel_conversion"
+        )
+    table = conversion
+    if isinstance(conversion.index, pd.MultiIndex):
+        if segment is None:
+            segments = list(conversion.index.get_level_values(0).unique())
+            raise ValueError(f"a per-segment funnel needs segment=, one of {segments}")
+        table = pd.DataFrame(conversion.xs(segment, level=0))
+    if len(table) == 0:
+        raise ValueError("the funnel has no stage to draw")
+    stages = [str(s) for s in table.index]
+    reached = table["reached"].to_numpy(dtype=np.float64)
+    rates = table["conversion_rate"].to_numpy(dtype=np.float64)
+    ax = _axes(ax, figsize=(7.0, 0.7 * len(stages) + 1.5))
+    y = np.arange(len(stages))
+    top = reached.max() if reached.max() > 0 else 1.0
+    ax.barh(y, reached, left=(top - reached) / 2, height=0.6, color="tab:blue")
+    for i, count in enumerate(reached):
+        ax.text(top / 2, i, f"{int(count):,}", ha="center", va="center", color="white")
+        if i > 0:
+            rate = "n/a" if np.isnan(rates[i]) else f"{rates[i]:.0%}"
+            ax.text(top, i - 0.5, f"↓ {rate}", ha="right", va="center", fontsize="small")
+    ax.set_yticks(y, stages)
+    ax.invert_yaxis()
+    ax.set_xticks([])
+    ax.set_xlabel("customers reaching the stage (↓ conversion from the previous stage)")
+    ax.set_title("Funnel" + (f": {segment}" if segment is not None else ""))
+    return ax
+
+
+def kpi_intervals(
+    table: pd.DataFrame,
+    value_col: str = "rate",
+    low_col: str = "ci_low",
+    high_col: str = "ci_high",
+    *,
+    reference: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw a per-segment KPI as points with interval bars (one row per segment).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Indexed by segment, e.g. :func:`behaviorseg.kpi.conversion_rate` (``rate``,
+        ``ci_low``, ``ci_high``) or :func:`behaviorseg.kpi.cltv_by_segment`
+        (``mean`` with its bootstrap bounds).
+    value_col, low_col, high_col : str
+        Columns of the value and of its interval.
+    reference : float or None
+        Draw a vertical line here (e.g. the overall rate).
+    ax : matplotlib Axes or None
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib Axes
+        One point and error bar per segment; segments without a value are listed
+        but not drawn.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from behaviorseg.plotting import kpi_intervals
+    >>> t = pd.DataFrame({"rate": [0.1, 0.3], "ci_low": [0.05, 0.2], "ci_high": [0.2, 0.4]},
+    ...                  index=pd.Index(["a", "b"], name="segment"))
+    >>> kpi_intervals(t).get_xlabel()
+    'rate'
+    """
+    missing = [c for c in (value_col, low_col, high_col) if c not in table.columns]
+    if missing:
+        raise ValueError(f"table lacks columns {missing}; available: {list(table.columns)}")
+    if len(table) == 0:
+        raise ValueError("the table has no segment to draw")
+    value = table[value_col].to_numpy(dtype=np.float64)
+    low = table[low_col].to_numpy(dtype=np.float64)
+    high = table[high_col].to_numpy(dtype=np.float64)
+    ax = _axes(ax, figsize=(6.5, 0.4 * len(table) + 1.5))
+    y = np.arange(len(table))
+    ok = np.isfinite(value)
+    errors = np.vstack([value - low, high - value])[:, ok]
+    ax.errorbar(value[ok], y[ok], xerr=errors, fmt="o", capsize=3)
+    if reference is not None:
+        ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
+    ax.set_yticks(y, [str(s) for s in table.index])
+    ax.invert_yaxis()
+    ax.set_xlabel(value_col)
+    ax.set_title(f"{value_col} per segment with its interval")
+    return ax
+
+
+def churn_distribution(
+    proba: Sequence[float] | np.ndarray | pd.Series,
+    *,
+    thresholds: Sequence[float] | None = None,
+    bins: int = 20,
+    ax: Axes | None = None,
+) -> Axes:
+    """Histogram of churn probabilities with the risk-tier thresholds drawn.
+
+    Parameters
+    ----------
+    proba : sequence of float
+        Churn probabilities in [0, 1] (e.g. ``ChurnSegmenter.predict_proba(X)[:, 1]``).
+    thresholds : sequence of float or None
+        Tier cut points to draw (e.g. ``segmenter.thresholds``).
+    bins : int
+        Number of equal-width bins on [0, 1].
+    ax : matplotlib Axes or None
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib Axes
+        ``bins`` bars and one dashed vertical line per threshold.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from behaviorseg.plotting import churn_distribution
+    >>> ax = churn_distribution([0.1, 0.5, 0.9], thresholds=(0.3, 0.7), bins=10)
+    >>> len(ax.patches), len(ax.lines)
+    (10, 2)
+    """
+    values = np.asarray(proba, dtype=np.float64)
+    if values.ndim != 1 or len(values) == 0:
+        raise ValueError("proba must be a non-empty 1-D sequence of probabilities")
+    if not np.all((values >= 0) & (values <= 1)):
+        raise ValueError("proba must hold probabilities in [0, 1]")
+    ax = _axes(ax)
+    ax.hist(values, bins=bins, range=(0.0, 1.0), color="tab:blue", edgecolor="white")
+    for cut in thresholds or ():
+        ax.axvline(float(cut), color="tab:red", linestyle="--", linewidth=1)
+    ax.set_xlabel("churn probability")
+    ax.set_ylabel("customers")
+    ax.set_title("Churn probability" + (" and risk tiers" if thresholds else ""))
+    return ax
+
+
+def churn_calibration(
+    y_true: Sequence[bool] | np.ndarray | pd.Series,
+    proba: Sequence[float] | np.ndarray | pd.Series,
+    *,
+    n_bins: int = 10,
+    ax: Axes | None = None,
+) -> Axes:
+    """Reliability curve: observed churn rate against predicted probability, by quantile bin.
+
+    Parameters
+    ----------
+    y_true : sequence of bool
+        What happened (True = churned).
+    proba : sequence of float
+        Predicted churn probabilities.
+    n_bins : int
+        Number of bins of (about) equal size, by predicted probability.
+    ax : matplotlib Axes or None
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib Axes
+        The diagonal (perfect calibration) and one point per non-empty bin at
+        (mean predicted, observed rate).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from behaviorseg.plotting import churn_calibration
+    >>> p = np.linspace(0, 1, 200)
+    >>> ax = churn_calibration(p > 0.5, p, n_bins=4)
+    >>> len(ax.lines[1].get_xdata())
+    4
+    """
+    truth = np.asarray(y_true, dtype=bool)
+    values = np.asarray(proba, dtype=np.float64)
+    if truth.shape != values.shape or values.ndim != 1 or len(values) == 0:
+        raise ValueError("y_true and proba must be non-empty 1-D sequences of the same length")
+    order = np.argsort(values, kind="stable")
+    groups = np.array_split(order, min(n_bins, len(values)))
+    predicted = np.array([values[g].mean() for g in groups if len(g)])
+    observed = np.array([truth[g].mean() for g in groups if len(g)])
+    ax = _axes(ax, figsize=(5.0, 5.0))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
+    ax.plot(predicted, observed, marker="o", label="model")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("mean predicted churn probability")
+    ax.set_ylabel("observed churn rate")
+    ax.legend(loc="upper left")
+    ax.set_title("Churn calibration")
     return ax
