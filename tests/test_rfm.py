@@ -277,3 +277,22 @@ def test_invalid_parameters_are_refused_in_fit(param, value):
     seg = RFMSegmenter(**{param: value})
     with pytest.raises((ValueError, TypeError), match=param):
         seg.fit(_table())
+
+
+def test_columns_added_after_fit_are_ignored():
+    """The notebook pattern: add the segment column, then predict on the same frame."""
+    customers = pd.DataFrame(
+        {
+            "recency_days": [1.0, 50.0, 200.0, 20.0, 90.0],
+            "frequency": [9, 3, 1, 5, 2],
+            "monetary": [900.0, 90.0, 10.0, 300.0, 40.0],
+        }
+    )
+    seg = RFMSegmenter(n_bins=3)
+    labels = seg.fit_predict(customers)
+    customers["segment"] = labels
+    np.testing.assert_array_equal(seg.predict(customers), labels)
+    np.testing.assert_array_equal(seg.transform(customers), seg.transform(customers.iloc[:, :3]))
+    # a fitted column missing is still an error
+    with pytest.raises(ValueError, match="feature names"):
+        seg.predict(customers.drop(columns="frequency").assign(other=1.0, more=2.0))

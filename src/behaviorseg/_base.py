@@ -74,6 +74,12 @@ class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         # A frame is read by column name, unless the segmenter was fitted on an
         # unnamed array: then it is read positionally, as scikit-learn does.
         if _has_named_columns(X) and (reset or names_in is not None):
+            if not reset and names_in is not None and len(X.columns) > len(names_in):
+                # Columns added after fit (a "segment" column, say) are ignored: a frame
+                # holding every fitted column is read as the fitted columns, in order.
+                fitted = list(names_in)
+                if set(fitted) <= set(X.columns):
+                    X = X[fitted]
             validate_data(self, X, reset=reset, skip_check_array=True)
             columns = self._input_columns()
             check_columns(X, self._column_params(columns), name="X")
