@@ -99,7 +99,11 @@ def main(path: str | None, figures: bool) -> None:
             "rfm_heatmap.png": rfm_heatmap(segmenter.transform(features), n_bins=5),
             "segment_sizes.png": segment_sizes(customers["segment"], revenue=customers["monetary"]),
             "cltv_by_segment.png": kpi_intervals(
-                by_segment.dropna(subset=["mean"]), "mean", "ci_low", "ci_high"
+                by_segment.dropna(subset=["mean"]),
+                "mean",
+                "ci_low",
+                "ci_high",
+                xlabel="12-month CLTV (mean, bootstrap 95 % interval)",
             ),
         }
         for name, ax in plots.items():

@@ -12,6 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import Interval, check_columns, check_frame, validate_params
+from .exceptions import DataValidationError, SchemaError
+from .segmenters.churn import ChurnSegmenter
+from .segmenters.matrix import _MatrixCore
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -19,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "churn_calibration",
     "churn_distribution",
+    "churn_lift",
     "funnel_chart",
     "kpi_intervals",
     "matrix_scatter",
@@ -37,8 +44,45 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.5)) -> Axes:
         ) from err
     if ax is not None:
         return ax
-    _, new_ax = plt.subplots(figsize=figsize)
+    _, new_ax = plt.subplots(figsize=figsize, layout="constrained")
     return new_ax
+
+
+def _positive_int(owner: str, **params: object) -> None:
+    """Raise ValueError naming the first parameter that is not an int >= 1."""
+    validate_params(params, {k: [Interval(int, 1, None)] for k in params}, owner=owner)
+
+
+def _probabilities(values: Any, *, name: str) -> np.ndarray:
+    """Return a non-empty 1-D float array of probabilities in [0, 1], else raise."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1 or len(arr) == 0:
+        raise DataValidationError(
+            f"{name} has shape {arr.shape}; pass a non-empty 1-D sequence of probabilities, "
+            f"e.g. segmenter.predict_proba(X)[:, 1]"
+        )
+    bad = ~((arr >= 0) & (arr <= 1))  # NaN included
+    if bad.any():
+        raise DataValidationError(
+            f"{name} has {int(bad.sum())} values outside [0, 1] or NaN; pass churn "
+            f"probabilities (drop or impute the missing ones first)"
+        )
+    return arr
+
+
+def _outcomes(y_true: Any, n: int) -> np.ndarray:
+    """Return the churn outcomes as booleans, one per probability, else raise."""
+    truth = np.asarray(y_true)
+    if truth.shape != (n,):
+        raise DataValidationError(
+            f"y_true has shape {truth.shape} but proba has {n} values; y_true and proba must "
+            f"be 1-D and of the same length (one outcome per customer)"
+        )
+    if truth.dtype.kind == "f" and np.isnan(truth).any():
+        raise DataValidationError(
+            "y_true has missing outcomes; drop the customers whose outcome is unknown first"
+        )
+    return truth.astype(bool)
 
 
 def rfm_heatmap(
@@ -82,20 +126,38 @@ def rfm_heatmap(
     >>> ax.get_xlabel()
     'recency score (5 = most recent)'
     """
-    arr = np.asarray(scores)
+    if n_bins is not None:
+        _positive_int("rfm_heatmap", n_bins=n_bins)
+    arr = np.asarray(scores, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] < 2:
-        raise ValueError("scores must have at least two columns: recency and frequency scores")
-    r = arr[:, 0].astype(np.int64)
-    f = arr[:, 1].astype(np.int64)
-    size = int(n_bins if n_bins is not None else max(r.max(), f.max()))
+        raise DataValidationError(
+            f"scores has shape {arr.shape}; it needs two columns, the recency and frequency "
+            f"scores: pass RFMSegmenter.transform(customers)"
+        )
+    if len(arr) == 0:
+        raise DataValidationError("scores is empty (0 rows); there is no customer to draw")
+    rf = arr[:, :2]
+    if not np.isfinite(rf).all() or not np.array_equal(rf, np.round(rf)):
+        raise DataValidationError(
+            "scores must hold whole, non-missing recency and frequency scores in their first "
+            "two columns; pass RFMSegmenter.transform(customers)"
+        )
+    r = rf[:, 0].astype(np.int64)
+    f = rf[:, 1].astype(np.int64)
+    size = int(n_bins if n_bins is not None else max(r.max(), f.max(), 1))
     if r.min() < 1 or f.min() < 1 or max(r.max(), f.max()) > size:
-        raise ValueError(f"scores must lie in 1..{size}")
+        raise DataValidationError(
+            f"scores must lie in 1..{size}; pass n_bins= the segmenter's number of scores"
+        )
     cell = (f - 1) * size + (r - 1)
     counts = np.bincount(cell, minlength=size * size).reshape(size, size)
     if monetary is not None:
         values = np.asarray(monetary, dtype=np.float64)
         if values.shape != r.shape:
-            raise ValueError("monetary must have one value per row of scores")
+            raise DataValidationError(
+                f"monetary has shape {values.shape} for {len(r)} rows of scores; pass one "
+                f"value per customer, in the same order"
+            )
         totals = np.bincount(cell, weights=values, minlength=size * size).reshape(size, size)
         with np.errstate(invalid="ignore", divide="ignore"):
             grid = np.where(counts > 0, totals / np.maximum(counts, 1), np.nan)
@@ -164,12 +226,26 @@ def segment_sizes(
     ['a', 'b']
     """
     series = pd.Series(labels)
+    if len(series) == 0:
+        raise DataValidationError("labels is empty; pass one segment name per customer")
+    if series.isna().any():
+        raise DataValidationError(
+            f"labels has {int(series.isna().sum())} missing segment names; every customer "
+            f"needs a segment (label the rest e.g. 'unknown' first)"
+        )
     if order is None:
         if isinstance(series.dtype, pd.CategoricalDtype):
             order = list(series.cat.categories)
         else:
             order = list(series.value_counts().index)
     names = pd.Index([str(s) for s in order])
+    series = series.astype(str)
+    unlisted = sorted(set(series.unique()) - set(names))
+    if unlisted:
+        raise DataValidationError(
+            f"labels has segments {unlisted[:5]} that are not in order; add them to order "
+            f"(e.g. order=segmenter.segments_) or leave order=None"
+        )
     counts = series.value_counts().reindex(names, fill_value=0)
     share = 100 * counts / counts.sum()
     ax = _axes(ax, figsize=(7.0, 0.45 * len(order) + 1.5))
@@ -177,14 +253,18 @@ def segment_sizes(
     height = 0.4 if revenue is not None else 0.7
     ax.barh(y, share.to_numpy(), height=height, label="customers")
     if revenue is not None:
-        money = pd.Series(np.asarray(revenue, dtype=np.float64), index=series.index)
-        if len(money) != len(series):
-            raise ValueError("revenue must have one value per label")
+        amounts = np.asarray(revenue, dtype=np.float64)
+        if amounts.shape != (len(series),):
+            raise DataValidationError(
+                f"revenue has shape {amounts.shape} for {len(series)} labels; pass one "
+                f"value per customer, in the same order"
+            )
+        money = pd.Series(amounts, index=series.index)
         per_segment = money.groupby(series.to_numpy()).sum().reindex(names, fill_value=0.0)
         total = per_segment.sum()
         rev_share = 100 * per_segment / total if total else per_segment * np.nan
         ax.barh(y + height, rev_share.to_numpy(), height=height, label="revenue")
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never on a bar
     ax.set_yticks(y + (height / 2 if revenue is not None else 0), list(names))
     ax.invert_yaxis()
     ax.set_xlabel("share (%)")
@@ -202,16 +282,19 @@ def matrix_scatter(
 ) -> Axes:
     """Draw a fitted 2x2 segmenter's customers on its two axes, with the learned thresholds.
 
-    Works with :class:`~behaviorseg.segmenters.MatrixSegmenter`,
+    The axes are the two scores (``transform`` plus the thresholds, i.e. in the
+    units of ``thresholds_``). Works with
+    :class:`~behaviorseg.segmenters.MatrixSegmenter`,
     :class:`~behaviorseg.segmenters.AssaelSegmenter` and
     :class:`~behaviorseg.segmenters.WalkerLoyaltySegmenter` (customers without an
-    attitude score are not drawn: they have no position on that axis).
+    attitude score have no position on that axis: they are not drawn, and the
+    title counts them).
 
     Parameters
     ----------
-    segmenter : fitted 2x2 segmenter
-        Provides ``transform`` (the two axis scores), ``predict`` (the quadrant),
-        ``thresholds_`` and ``get_feature_names_out``.
+    segmenter : MatrixSegmenter, AssaelSegmenter or WalkerLoyaltySegmenter
+        Fitted; its ``transform`` gives the two axis scores, ``predict`` the
+        quadrant, ``thresholds_`` the cut on each axis.
     X : DataFrame or array
         The customers to draw, as passed to ``predict``.
     max_points : int
@@ -224,8 +307,15 @@ def matrix_scatter(
     Returns
     -------
     matplotlib Axes
-        One scatter collection per quadrant (legend = quadrant names), a vertical
+        One scatter collection per drawn segment (legend = segment names), a vertical
         and a horizontal line at the thresholds, each quadrant's name in its corner.
+
+    Raises
+    ------
+    TypeError
+        If ``segmenter`` is not a 2x2 segmenter.
+    sklearn.exceptions.NotFittedError
+        If it is not fitted.
 
     Examples
     --------
@@ -240,12 +330,21 @@ def matrix_scatter(
     >>> ax.get_xlabel()
     'x_score'
     """
-    scores = np.asarray(segmenter.transform(X), dtype=np.float64)
+    _positive_int("matrix_scatter", max_points=max_points)
+    if not isinstance(segmenter, _MatrixCore):
+        raise TypeError(
+            f"matrix_scatter draws a fitted 2x2 segmenter (MatrixSegmenter, AssaelSegmenter, "
+            f"WalkerLoyaltySegmenter), got {type(segmenter).__name__}"
+        )
+    check_is_fitted(segmenter, "thresholds_")
+    thresholds = np.array(list(segmenter.thresholds_.values()), dtype=np.float64)
+    # transform gives each score minus its threshold: add it back to draw the scores
+    # themselves, with the lines at the learned thresholds.
+    scores = np.asarray(segmenter.transform(X), dtype=np.float64) + thresholds
     labels = np.asarray(segmenter.predict(X), dtype=object)
     names = [str(n) for n in segmenter.get_feature_names_out()]
-    if scores.ndim != 2 or scores.shape[1] != 2:
-        raise ValueError("matrix_scatter needs a segmenter whose transform returns two axis scores")
     drawn = np.isfinite(scores).all(axis=1)
+    unscored = int((~drawn).sum())
     note = ""
     if drawn.sum() > max_points:
         rng = np.random.default_rng(random_state)
@@ -253,32 +352,39 @@ def matrix_scatter(
         drawn = np.zeros(len(scores), dtype=bool)
         drawn[keep] = True
         note = f" (random {max_points:,} of {len(scores):,})"
-    thresholds = list(segmenter.thresholds_.values())
+    if unscored:
+        note += f"\n{unscored:,} customers without both scores not drawn"
     ax = _axes(ax, figsize=(6.5, 5.5))
-    for name in segmenter.segments_:
-        mine = drawn & (labels == name)
-        ax.scatter(scores[mine, 0], scores[mine, 1], s=8, alpha=0.6, label=str(name))
-    ax.axvline(thresholds[0], color="black", linewidth=1)
-    ax.axhline(thresholds[1], color="black", linewidth=1)
-    x_lo, x_hi = ax.get_xlim()
-    y_lo, y_hi = ax.get_ylim()
+    colours = {name: f"C{i % 10}" for i, name in enumerate(segmenter.segments_)}
     for name in segmenter.segments_:
         mine = drawn & (labels == name)
         if not mine.any():
             continue
-        right = np.median(scores[mine, 0]) > thresholds[0]
-        top = np.median(scores[mine, 1]) > thresholds[1]
+        ax.scatter(
+            scores[mine, 0], scores[mine, 1], s=8, alpha=0.6, color=colours[name], label=str(name)
+        )
+    ax.axvline(thresholds[0], color="black", linewidth=1)
+    ax.axhline(thresholds[1], color="black", linewidth=1)
+    for name in segmenter.segments_:
+        mine = drawn & (labels == name)
+        if not mine.any():
+            continue
+        right = bool(np.median(scores[mine, 0]) > thresholds[0])
+        top = bool(np.median(scores[mine, 1]) > thresholds[1])
         ax.text(
-            x_hi if right else x_lo,
-            y_hi if top else y_lo,
-            f" {name} ",
+            0.98 if right else 0.02,
+            0.98 if top else 0.02,
+            str(name),
+            transform=ax.transAxes,
             ha="right" if right else "left",
             va="top" if top else "bottom",
             fontweight="bold",
+            color=colours[name],
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
         )
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
-    ax.legend(loc="best", fontsize="small", markerscale=2)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", markerscale=2)
     ax.set_title(f"{type(segmenter).__name__}: quadrants{note}")
     return ax
 
@@ -297,7 +403,8 @@ def funnel_chart(
         The output of :func:`behaviorseg.kpi.funnel_conversion` (indexed by stage,
         or by (segment, stage) when computed per segment).
     segment : str or None
-        For a per-segment table: the segment to draw (required then).
+        For a per-segment table: the segment to draw (required then; a
+        DataValidationError lists the segments otherwise).
     ax : matplotlib Axes or None
         Where to draw.
 
@@ -320,20 +427,27 @@ def funnel_chart(
     >>> len(funnel_chart(table).patches)
     3
     """
-    missing = {"reached", "conversion_rate"} - set(conversion.columns)
+    check_frame(conversion, name="conversion")
+    missing = sorted({"reached", "conversion_rate"} - set(conversion.columns))
     if missing:
-        raise ValueError(
-            f"conversion lacks columns {sorted(missing)}; pass the output of "
-            f"behaviorseg.kpi.funnel_conversion"
+        raise SchemaError(
+            f"conversion lacks the columns {missing} (it has {list(conversion.columns)[:8]}); "
+            f"pass the output of behaviorseg.kpi.funnel_conversion"
         )
     table = conversion
     if isinstance(conversion.index, pd.MultiIndex):
-        if segment is None:
-            segments = list(conversion.index.get_level_values(0).unique())
-            raise ValueError(f"a per-segment funnel needs segment=, one of {segments}")
+        segments = list(conversion.index.get_level_values(0).unique())
+        if segment not in segments:
+            problem = "needs segment=" if segment is None else f"has no segment {segment!r}"
+            raise DataValidationError(
+                f"this per-segment funnel {problem}; pass segment= one of {segments[:10]}"
+            )
         table = pd.DataFrame(conversion.xs(segment, level=0))
-    if len(table) == 0:
-        raise ValueError("the funnel has no stage to draw")
+    elif segment is not None:
+        raise DataValidationError(
+            f"segment={segment!r} given but conversion has one funnel only (no segment "
+            f"level in its index); drop segment= or pass funnel_conversion(..., segments=...)"
+        )
     stages = [str(s) for s in table.index]
     reached = table["reached"].to_numpy(dtype=np.float64)
     rates = table["conversion_rate"].to_numpy(dtype=np.float64)
@@ -361,6 +475,7 @@ def kpi_intervals(
     high_col: str = "ci_high",
     *,
     reference: float | None = None,
+    xlabel: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Draw a per-segment KPI as points with interval bars (one row per segment).
@@ -375,6 +490,9 @@ def kpi_intervals(
         Columns of the value and of its interval.
     reference : float or None
         Draw a vertical line here (e.g. the overall rate).
+    xlabel : str or None
+        Axis label and title subject (default: ``value_col``), e.g.
+        ``"12-month CLTV"``.
     ax : matplotlib Axes or None
         Where to draw.
 
@@ -382,7 +500,7 @@ def kpi_intervals(
     -------
     matplotlib Axes
         One point and error bar per segment; segments without a value are listed
-        but not drawn.
+        but not drawn; a missing bound is drawn at the value (no bar on that side).
 
     Examples
     --------
@@ -395,25 +513,39 @@ def kpi_intervals(
     >>> kpi_intervals(t).get_xlabel()
     'rate'
     """
-    missing = [c for c in (value_col, low_col, high_col) if c not in table.columns]
-    if missing:
-        raise ValueError(f"table lacks columns {missing}; available: {list(table.columns)}")
-    if len(table) == 0:
-        raise ValueError("the table has no segment to draw")
-    value = table[value_col].to_numpy(dtype=np.float64)
-    low = table[low_col].to_numpy(dtype=np.float64)
-    high = table[high_col].to_numpy(dtype=np.float64)
+    check_frame(table, name="table")
+    check_columns(
+        table, {"value_col": value_col, "low_col": low_col, "high_col": high_col}, name="table"
+    )
+    try:
+        value, low, high = (
+            table[c].to_numpy(dtype=np.float64) for c in (value_col, low_col, high_col)
+        )
+    except (TypeError, ValueError) as err:
+        raise SchemaError(
+            f"columns {value_col!r}, {low_col!r}, {high_col!r} of table must be numeric; "
+            f"choose the KPI's columns with value_col=, low_col=, high_col="
+        ) from err
+    bounded = np.isfinite(value) & np.isfinite(low) & np.isfinite(high)
+    outside = bounded & ~((low <= value) & (value <= high))
+    if outside.any():
+        first = [str(s) for s in table.index[outside][:3]]
+        raise DataValidationError(
+            f"{int(outside.sum())} segments (e.g. {first}) have {value_col} outside "
+            f"[{low_col}, {high_col}]; check that the three columns belong together"
+        )
     ax = _axes(ax, figsize=(6.5, 0.4 * len(table) + 1.5))
     y = np.arange(len(table))
     ok = np.isfinite(value)
-    errors = np.vstack([value - low, high - value])[:, ok]
+    errors = np.nan_to_num(np.vstack([value - low, high - value])[:, ok], nan=0.0)
     ax.errorbar(value[ok], y[ok], xerr=errors, fmt="o", capsize=3)
     if reference is not None:
         ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
     ax.set_yticks(y, [str(s) for s in table.index])
     ax.invert_yaxis()
-    ax.set_xlabel(value_col)
-    ax.set_title(f"{value_col} per segment with its interval")
+    subject = value_col if xlabel is None else xlabel
+    ax.set_xlabel(subject)
+    ax.set_title(f"{subject} per segment")
     return ax
 
 
@@ -421,6 +553,7 @@ def churn_distribution(
     proba: Sequence[float] | np.ndarray | pd.Series,
     *,
     thresholds: Sequence[float] | None = None,
+    segmenter: ChurnSegmenter | None = None,
     bins: int = 20,
     ax: Axes | None = None,
 ) -> Axes:
@@ -431,7 +564,10 @@ def churn_distribution(
     proba : sequence of float
         Churn probabilities in [0, 1] (e.g. ``ChurnSegmenter.predict_proba(X)[:, 1]``).
     thresholds : sequence of float or None
-        Tier cut points to draw (e.g. ``segmenter.thresholds``).
+        Tier cut points to draw.
+    segmenter : fitted ChurnSegmenter or None
+        Alternative to ``thresholds``: draw its ``thresholds`` and write its tier
+        names (``segments_``) above the tiers.
     bins : int
         Number of equal-width bins on [0, 1].
     ax : matplotlib Axes or None
@@ -451,18 +587,49 @@ def churn_distribution(
     >>> len(ax.patches), len(ax.lines)
     (10, 2)
     """
-    values = np.asarray(proba, dtype=np.float64)
-    if values.ndim != 1 or len(values) == 0:
-        raise ValueError("proba must be a non-empty 1-D sequence of probabilities")
-    if not np.all((values >= 0) & (values <= 1)):
-        raise ValueError("proba must hold probabilities in [0, 1]")
+    _positive_int("churn_distribution", bins=bins)
+    values = _probabilities(proba, name="proba")
+    tiers: list[str] = []
+    if segmenter is not None:
+        if thresholds is not None:
+            raise ValueError(
+                "churn_distribution: pass thresholds= or segmenter=, not both (the "
+                "segmenter's thresholds are drawn)"
+            )
+        if not isinstance(segmenter, ChurnSegmenter):
+            raise TypeError(
+                f"churn_distribution: segmenter must be a fitted ChurnSegmenter, got "
+                f"{type(segmenter).__name__}; pass thresholds= for other models"
+            )
+        check_is_fitted(segmenter, "segments_")
+        thresholds, tiers = tuple(segmenter.thresholds), list(segmenter.segments_)
+    cuts = np.asarray(thresholds if thresholds is not None else (), dtype=np.float64)
+    if cuts.ndim != 1 or not np.all((cuts > 0) & (cuts < 1)) or np.any(np.diff(cuts) <= 0):
+        raise ValueError(
+            f"churn_distribution: thresholds={thresholds!r} must be increasing "
+            f"probabilities in (0, 1)"
+        )
     ax = _axes(ax)
     ax.hist(values, bins=bins, range=(0.0, 1.0), color="tab:blue", edgecolor="white")
-    for cut in thresholds or ():
+    for cut in cuts:
         ax.axvline(float(cut), color="tab:red", linestyle="--", linewidth=1)
+    edges = np.concatenate([[0.0], cuts, [1.0]])
+    if tiers:
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.12)  # headroom: the tier names sit above the bars
+    for name, lo, hi in zip(tiers, edges[:-1], edges[1:], strict=False):  # no tiers: none
+        ax.text(
+            (lo + hi) / 2,
+            0.97,
+            name,
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            color="tab:red",
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
+        )
     ax.set_xlabel("churn probability")
     ax.set_ylabel("customers")
-    ax.set_title("Churn probability" + (" and risk tiers" if thresholds else ""))
+    ax.set_title("Churn probability" + (" and risk tiers" if len(cuts) else ""))
     return ax
 
 
@@ -475,14 +642,18 @@ def churn_calibration(
 ) -> Axes:
     """Reliability curve: observed churn rate against predicted probability, by quantile bin.
 
+    Customers are sorted by predicted probability (ties in input order) and cut
+    into ``n_bins`` groups of (about) equal size; each group is one point at its
+    mean prediction and its observed churn rate.
+
     Parameters
     ----------
     y_true : sequence of bool
-        What happened (True = churned).
+        What happened (True = churned), e.g. from a holdout period.
     proba : sequence of float
         Predicted churn probabilities.
     n_bins : int
-        Number of bins of (about) equal size, by predicted probability.
+        Number of bins.
     ax : matplotlib Axes or None
         Where to draw.
 
@@ -503,14 +674,16 @@ def churn_calibration(
     >>> len(ax.lines[1].get_xdata())
     4
     """
-    truth = np.asarray(y_true, dtype=bool)
-    values = np.asarray(proba, dtype=np.float64)
-    if truth.shape != values.shape or values.ndim != 1 or len(values) == 0:
-        raise ValueError("y_true and proba must be non-empty 1-D sequences of the same length")
+    _positive_int("churn_calibration", n_bins=n_bins)
+    values = _probabilities(proba, name="proba")
+    truth = _outcomes(y_true, len(values))
     order = np.argsort(values, kind="stable")
-    groups = np.array_split(order, min(n_bins, len(values)))
-    predicted = np.array([values[g].mean() for g in groups if len(g)])
-    observed = np.array([truth[g].mean() for g in groups if len(g)])
+    n_groups = min(n_bins, len(values))
+    bin_of = np.empty(len(values), dtype=np.int64)
+    bin_of[order] = np.arange(len(values)) * n_groups // len(values)
+    size = np.bincount(bin_of, minlength=n_groups)
+    predicted = np.bincount(bin_of, weights=values, minlength=n_groups) / size
+    observed = np.bincount(bin_of, weights=truth.astype(np.float64), minlength=n_groups) / size
     ax = _axes(ax, figsize=(5.0, 5.0))
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
     ax.plot(predicted, observed, marker="o", label="model")
@@ -520,4 +693,76 @@ def churn_calibration(
     ax.set_ylabel("observed churn rate")
     ax.legend(loc="upper left")
     ax.set_title("Churn calibration")
+    return ax
+
+
+def churn_lift(
+    y_true: Sequence[bool] | np.ndarray | pd.Series,
+    proba: Sequence[float] | np.ndarray | pd.Series,
+    *,
+    n_bins: int = 10,
+    ax: Axes | None = None,
+) -> Axes:
+    """Cumulative gains: the share of all churners reached by targeting the riskiest customers.
+
+    Customers are sorted by predicted probability, highest first (ties in input
+    order), and cut into ``n_bins`` groups of (about) equal size. Point ``k`` is at
+    (share of customers in the top ``k`` groups, share of all churners among
+    them); the diagonal is random targeting. The title gives the lift of the top
+    group: its churn rate divided by the overall churn rate.
+
+    Parameters
+    ----------
+    y_true : sequence of bool
+        What happened (True = churned); at least one churner.
+    proba : sequence of float
+        Predicted churn probabilities.
+    n_bins : int
+        Number of groups (10 = deciles).
+    ax : matplotlib Axes or None
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib Axes
+        The diagonal (random targeting) and the gains curve from (0, 0) to (1, 1),
+        ``n_bins + 1`` points.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from behaviorseg.plotting import churn_lift
+    >>> p = np.linspace(0, 1, 100)
+    >>> ax = churn_lift(p >= 0.9, p, n_bins=10)
+    >>> float(ax.lines[1].get_ydata()[1])  # the top decile holds every churner
+    1.0
+    """
+    _positive_int("churn_lift", n_bins=n_bins)
+    values = _probabilities(proba, name="proba")
+    truth = _outcomes(y_true, len(values))
+    total = int(truth.sum())
+    if total == 0:
+        raise DataValidationError(
+            "y_true has no churner; gains and lift need at least one customer with "
+            "y_true=True (check the outcome column or the holdout period)"
+        )
+    n = len(values)
+    order = np.argsort(-values, kind="stable")
+    n_groups = min(n_bins, n)
+    ends = (np.arange(1, n_groups + 1) * n) // n_groups  # customers in the top k groups
+    caught = np.concatenate([[0], np.cumsum(truth[order])])[ends]
+    share_targeted = np.concatenate([[0.0], ends / n])
+    gains = np.concatenate([[0.0], caught / total])
+    top_lift = (caught[0] / ends[0]) / (total / n)
+    ax = _axes(ax, figsize=(5.0, 5.0))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="random")
+    ax.plot(share_targeted, gains, marker="o", label="model")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("share of customers targeted (riskiest first)")
+    ax.set_ylabel("share of churners reached")
+    ax.legend(loc="lower right")
+    ax.set_title(f"Cumulative gains (top {1 / n_groups:.0%}: lift {top_lift:.1f})")
     return ax
