@@ -6,7 +6,7 @@ is fitted on the calibration summary; the supervised route is trained on an earl
 non-overlapping cutoff so that no holdout information reaches it.
 
 Run with ``python examples/churn_cdnow.py``; add ``--figures`` to write the churn figures
-used in the docs (``docs/img/churn_distribution.png``, ``docs/img/churn_calibration.png``).
+used in the docs (``docs/img/churn_*.png``).
 """
 
 from __future__ import annotations
@@ -111,16 +111,18 @@ def main(figures: bool = False) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
-        from behaviorseg.plotting import churn_calibration, churn_distribution
+        from behaviorseg.plotting import churn_calibration, churn_distribution, churn_lift
 
         IMG.mkdir(parents=True, exist_ok=True)
-        ax = churn_distribution(p_quiet, thresholds=quiet_route.thresholds)
+        ax = churn_distribution(p_quiet, segmenter=quiet_route)
         ax.set_title("CDNOW: P(no purchase in the next 39 weeks), BG/NBD")
         ax.figure.savefig(IMG / "churn_distribution.png", dpi=110, bbox_inches="tight")
         ax = churn_calibration(y_true, p_quiet)
         ax.set_title("CDNOW holdout: calibration of the BG/NBD churn score")
         ax.figure.savefig(IMG / "churn_calibration.png", dpi=110, bbox_inches="tight")
-        print(f"\nwrote {IMG / 'churn_distribution.png'} and {IMG / 'churn_calibration.png'}")
+        ax = churn_lift(y_true, p_quiet)
+        ax.figure.savefig(IMG / "churn_lift.png", dpi=110, bbox_inches="tight")
+        print(f"\nwrote the churn distribution, calibration and lift figures to {IMG}")
 
 
 if __name__ == "__main__":
