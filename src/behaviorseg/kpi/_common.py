@@ -49,7 +49,8 @@ def _segment_codes(
     if missing.any():
         raise DataValidationError(
             f"column {segment_col!r} ({param}) of {name} has {int(missing.sum())} missing "
-            f"segment labels; label every customer first, e.g. "
+            f"segment labels; label every customer first (missing labels belong to no "
+            f"segment), e.g. "
             f"df[{segment_col!r}].fillna('unknown') (add the category first if it is Categorical)"
         )
     if isinstance(values.dtype, pd.CategoricalDtype):

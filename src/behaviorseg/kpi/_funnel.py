@@ -10,6 +10,7 @@ import pandas as pd
 from .._validation import check_columns, check_frame
 from ..exceptions import DataValidationError, SchemaError
 from ..summaries._events import _normalize_stages
+from ._common import _segment_codes as _segment_codes_of
 
 __all__ = ["funnel_conversion"]
 
@@ -44,20 +45,8 @@ def _segment_codes(
             f"segments has {len(values)} labels for {len(funnel)} customers; give one "
             f"label per row of funnel"
         )
-    missing = values.isna().to_numpy()
-    if missing.any():
-        raise DataValidationError(
-            f"segments has {int(missing.sum())} missing labels; label every customer "
-            f"(e.g. 'unknown') first"
-        )
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy(dtype=np.int64)
-        return codes, pd.Index(values.cat.categories, name="segment")
-    try:
-        codes, names = pd.factorize(values, sort=True)
-    except TypeError:  # unorderable labels: keep first-seen order
-        codes, names = pd.factorize(values, sort=False)
-    return codes.astype(np.int64), pd.Index(names, name="segment")
+    frame = pd.DataFrame({"segment": values})  # keeps a Categorical's categories and order
+    return _segment_codes_of(frame, "segment", name="segments", param="segments")
 
 
 def funnel_conversion(
