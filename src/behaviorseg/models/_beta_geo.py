@@ -18,7 +18,7 @@ from ._common import (
     _fit_bounded,
     _Input,
     _read_input,
-    _standard_errors,
+    _record_fit,
     _summary_table,
     _wrap,
 )
@@ -342,14 +342,9 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
         params, result = _fit_bounded(
             negloglik, starts, _BOUNDS, owner="BetaGeoModel", names=_NAMES
         )
-        self.params_ = pd.Series(params, index=list(_NAMES), name="params_")
-        self.log_likelihood_ = -float(result.fun) * n
-        self.standard_errors_ = pd.Series(
-            _standard_errors(natural_gradient, params, n), index=list(_NAMES), name="std_error"
-        )
+        _record_fit(self, _NAMES, params, result, n, natural_gradient)
         self.n_customers_ = len(x)
         self.n_distinct_ = len(ux)
-        self.optimizer_result_ = result
         return self
 
     def summary(self) -> pd.DataFrame:

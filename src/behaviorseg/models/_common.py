@@ -225,6 +225,25 @@ def _standard_errors(
     return errors
 
 
+def _record_fit(
+    model: Any,
+    names: tuple[str, ...],
+    params: np.ndarray,
+    result: Any,
+    n_total: float,
+    gradient: Callable[[np.ndarray], np.ndarray],
+) -> None:
+    """Store what every fitted model exposes: ``params_``, ``log_likelihood_``,
+    ``standard_errors_`` and ``optimizer_result_`` (``result.fun`` is the mean
+    negative log-likelihood over ``n_total`` customers)."""
+    model.params_ = pd.Series(params, index=list(names), name="params_")
+    model.log_likelihood_ = -float(result.fun) * n_total
+    model.standard_errors_ = pd.Series(
+        _standard_errors(gradient, params, n_total), index=list(names), name="std_error"
+    )
+    model.optimizer_result_ = result
+
+
 def _summary_table(params: pd.Series, errors: pd.Series) -> pd.DataFrame:
     """Parameter table with standard errors and 95 % Wald intervals (log scale)."""
     # Intervals on the log scale keep the positive parameters positive.
