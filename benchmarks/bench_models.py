@@ -13,27 +13,16 @@ Run::
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
+from _timing import median_time
 
 import behaviorseg as bs
 from behaviorseg.exceptions import RowsExcludedWarning
 from behaviorseg.models import BetaGeoModel, GammaGammaModel
-
-
-def _median_time(fn: Callable[[], Any], repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _lifetimes() -> tuple[Any, Any] | None:
@@ -48,8 +37,8 @@ def _lifetimes() -> tuple[Any, Any] | None:
 
 def _report(name: str, summary: pd.DataFrame, repeats: int) -> None:
     repeat_buyers = summary[summary["frequency"] > 0]
-    bg = _median_time(lambda: BetaGeoModel().fit(summary), repeats)
-    gg = _median_time(lambda: GammaGammaModel().fit(summary), repeats)
+    bg = median_time(lambda: BetaGeoModel().fit(summary), repeats)
+    gg = median_time(lambda: GammaGammaModel().fit(summary), repeats)
     model = BetaGeoModel().fit(summary)
     print(
         f"{name}: {len(summary):,} customers, {model.n_distinct_:,} distinct "
@@ -65,11 +54,11 @@ def _report(name: str, summary: pd.DataFrame, repeats: int) -> None:
     ref_repeats = max(1, repeats // 2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        lbg = _median_time(
+        lbg = median_time(
             lambda: bg_fitter().fit(summary["frequency"], summary["recency"], summary["T"]),
             ref_repeats,
         )
-        lgg = _median_time(
+        lgg = median_time(
             lambda: gg_fitter().fit(repeat_buyers["frequency"], repeat_buyers["monetary_value"]),
             ref_repeats,
         )
@@ -99,8 +88,8 @@ def main() -> None:
     )
     # lifetimes takes minutes on a million customers: time it on the quick size only.
     if n > 100_000:
-        bg = _median_time(lambda: BetaGeoModel().fit(summary), 3)
-        gg = _median_time(lambda: GammaGammaModel().fit(summary), 3)
+        bg = median_time(lambda: BetaGeoModel().fit(summary), 3)
+        gg = median_time(lambda: GammaGammaModel().fit(summary), 3)
         model = BetaGeoModel().fit(summary)
         print(
             f"simulated: {n:,} customers ({model.n_distinct_:,} distinct rows), days: "

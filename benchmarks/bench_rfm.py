@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import statistics
-import time
 import tracemalloc
 import warnings
 from collections.abc import Callable
@@ -35,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from _timing import median_time
 
 import behaviorseg as bs
 from behaviorseg.segmenters.rfm import DEFAULT_RFM_SEGMENTS
@@ -175,16 +174,6 @@ def polars_job() -> Callable[[Any], pd.DataFrame] | None:
         return out.set_index("customer_id")
 
     return run
-
-
-def median_time(fn: Callable[[], Any], repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def peak_memory(fn: Callable[[], Any]) -> int:
