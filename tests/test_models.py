@@ -216,10 +216,16 @@ def test_column_names_are_parameters(cdnow_summary, bgnbd):
     np.testing.assert_allclose(model.params_, bgnbd.params_, rtol=1e-8)
 
 
-def test_row_order_does_not_change_the_fit(cdnow_summary, bgnbd):
-    """Shuffled rows give the same parameters (the likelihood is collapsed by value)."""
-    shuffled = cdnow_summary.sample(frac=1.0, random_state=3)
-    np.testing.assert_allclose(BetaGeoModel().fit(shuffled).params_, bgnbd.params_, rtol=1e-10)
+@pytest.mark.parametrize("seed", [3, 7, 2024])
+def test_row_order_does_not_change_the_fit(cdnow_summary, bgnbd, gamma_gamma, seed):
+    """Shuffled rows give bit-identical fits: the likelihood runs over the distinct rows
+    in sorted order, whatever the input order."""
+    shuffled = cdnow_summary.sample(frac=1.0, random_state=seed)
+    for fitted, model in ((bgnbd, BetaGeoModel()), (gamma_gamma, GammaGammaModel())):
+        refit = model.fit(shuffled)
+        np.testing.assert_array_equal(refit.params_, fitted.params_)
+        assert refit.log_likelihood_ == fitted.log_likelihood_
+        np.testing.assert_array_equal(refit.standard_errors_, fitted.standard_errors_)
 
 
 def test_models_clone_pickle_and_refuse_to_predict_before_fit(bgnbd, gamma_gamma, cdnow_summary):
@@ -367,7 +373,7 @@ def test_a_failed_optimisation_raises_convergence_error(monkeypatch, cdnow_summa
 
     monkeypatch.setattr(_common, "minimize", failing)
     model = BetaGeoModel()
-    with pytest.raises(ConvergenceError, match="time unit"):
+    with pytest.raises(ConvergenceError, match="repeat buyers"):
         model.fit(cdnow_summary)
     assert not hasattr(model, "params_")
 
@@ -451,6 +457,133 @@ def test_gamma_gamma_warns_when_spend_depends_on_frequency():
     with pytest.warns(BehaviorsegWarning, match="correlated"):
         model = GammaGammaModel().fit(np.column_stack([freq, spend]))
     assert model.frequency_spend_corr_ > 0.3
+
+
+def _spend_tied_to_frequency() -> np.ndarray:
+    """400 repeat buyers whose mean spend is 5 x frequency plus Gamma(2, 1) noise: the
+    likelihood keeps rising as q -> inf (no heterogeneity left beyond frequency)."""
+    rng = np.random.default_rng(1)
+    freq = rng.integers(1, 20, size=400)
+    return np.column_stack([freq, 5.0 * freq + rng.gamma(2.0, 1.0, size=400)])
+
+
+@pytest.mark.parametrize("seed", [None, 10, 25])
+def test_gamma_gamma_stops_on_the_q_bound_with_a_true_warning(seed):
+    """Issue 20: with the likelihood rising towards q = inf, the fit converges on q's
+    upper bound for any row order (rows 10 and 25 used to end in ConvergenceError),
+    the warning quotes q's own region, and its claim about the predictions holds."""
+    X = _spend_tied_to_frequency()
+    reference = X
+    if seed is not None:
+        X = X[np.random.default_rng(seed).permutation(len(X))]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = GammaGammaModel().fit(X)
+        base = GammaGammaModel().fit(reference)
+    bound = [str(w.message) for w in caught if "search region" in str(w.message)]
+    assert len(bound) == 2
+    assert (
+        "parameter q = 1e+04 is at the upper end of its search region [0.0001, 1e+04]" in bound[0]
+    )
+    assert "parameter p" not in bound[0] and "parameter gamma" not in bound[0]
+    np.testing.assert_array_equal(model.params_, base.params_)
+    p, q, gamma = model.params_
+    assert q == pytest.approx(1e4, rel=1e-12)
+    assert np.isnan(model.standard_errors_["q"])
+    assert np.isfinite(model.standard_errors_[["p", "gamma"]]).all()
+    # "nearly the population mean, the own mean weighing at most w".
+    population = p * gamma / (q - 1)
+    assert f"= {population:.6g}" in bound[0]
+    weight = float(bound[0].split("weighing at most ")[1].split(" ")[0])
+    value = model.expected_average_value(X)
+    own_weight = (value - population) / (X[:, 1] - population)
+    assert np.all(own_weight <= weight * 1.05)
+    assert np.all(np.isfinite(value)) and np.all(value > 0)
+
+
+SCALES = [1e-3, 1.0, 7.0, 1e3, 1e8]
+
+
+@pytest.mark.parametrize("c", SCALES)
+def test_gamma_gamma_is_scale_equivariant(gamma_gamma, cdnow_summary, c):
+    """Spend in another currency or in minor units (mean order value up to ~3e9):
+    p and q are unchanged, gamma and the predictions scale by c, and no parameter
+    reaches a bound (issue 20: at c = 1e8 gamma stopped on its bound, values 70 % off)."""
+    scaled = cdnow_summary.assign(monetary_value=cdnow_summary["monetary_value"] * c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BehaviorsegWarning)
+        model = GammaGammaModel().fit(scaled)
+    expected = gamma_gamma.params_.to_numpy() * [1.0, 1.0, c]
+    np.testing.assert_allclose(model.params_, expected, rtol=1e-9)
+    np.testing.assert_allclose(
+        model.expected_average_value(scaled),
+        c * gamma_gamma.expected_average_value(cdnow_summary),
+        rtol=1e-9,
+    )
+    np.testing.assert_allclose(
+        model.standard_errors_, gamma_gamma.standard_errors_.to_numpy() * [1, 1, c], rtol=1e-4
+    )
+    # The density of spend is in 1/currency: the log-likelihood shifts by -n log c.
+    shift = -gamma_gamma.n_customers_ * np.log(c)
+    assert model.log_likelihood_ == pytest.approx(gamma_gamma.log_likelihood_ + shift, abs=1e-6)
+
+
+@pytest.mark.parametrize("c", [1.0 / 7.0, 7.0, 7.0 * 24.0, 7.0 * 86400.0])
+def test_bgnbd_is_time_unit_equivariant(bgnbd, cdnow_summary, c):
+    """Ages in days, hours or seconds instead of weeks: r, a, b are unchanged, alpha
+    scales with the unit and the predictions over the same calendar span are the same
+    (issue 20: in seconds alpha stopped on its bound and predictions were 99 % off)."""
+    scaled = cdnow_summary.assign(recency=cdnow_summary["recency"] * c, T=cdnow_summary["T"] * c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BehaviorsegWarning)
+        model = BetaGeoModel().fit(scaled)
+    np.testing.assert_allclose(
+        model.params_, bgnbd.params_.to_numpy() * [1.0, c, 1.0, 1.0], rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        model.expected_purchases(scaled, 39.0 * c),
+        bgnbd.expected_purchases(cdnow_summary, 39.0),
+        rtol=1e-9,
+    )
+    np.testing.assert_allclose(
+        model.probability_alive(scaled), bgnbd.probability_alive(cdnow_summary), rtol=1e-9
+    )
+    shift = -cdnow_summary["frequency"].sum() * np.log(c)
+    assert model.log_likelihood_ == pytest.approx(bgnbd.log_likelihood_ + shift, abs=1e-6)
+
+
+def test_bound_warning_quotes_each_parameters_own_region():
+    """Parameters with different search regions are each reported with their own."""
+    from behaviorseg.models._common import _warn_at_bound
+
+    bounds = np.array([[1e-4, 1e4], [1e-6 * 30, 1e6 * 30]])
+    with pytest.warns(BehaviorsegWarning) as caught:
+        _warn_at_bound(
+            "Model", ("r", "alpha"), np.array([1e-4, 3e7]), bounds, np.array([True, True])
+        )
+    message = str(caught[0].message)
+    assert (
+        "parameter r = 0.0001 is at the lower end of its search region [0.0001, 1e+04]" in message
+    )
+    assert (
+        "parameter alpha = 3e+07 is at the upper end of its search region [3e-05, 3e+07]" in message
+    )
+
+
+@pytest.mark.parametrize("model", [BetaGeoModel(), GammaGammaModel()])
+def test_duplicated_column_names_are_refused_by_name(model, cdnow_summary):
+    """A column named twice (after pd.concat) is a SchemaError naming it, in fit and predict."""
+    doubled = pd.concat([cdnow_summary, cdnow_summary[["frequency"]]], axis=1)
+    with pytest.raises(SchemaError, match="'frequency' \\(2 times\\)"):
+        model.fit(doubled)
+    fitted = clone(model).fit(cdnow_summary)
+    predict = (
+        fitted.probability_alive
+        if isinstance(fitted, BetaGeoModel)
+        else fitted.expected_average_value
+    )
+    with pytest.raises(SchemaError, match="duplicated column names"):
+        predict(doubled)
 
 
 @settings(max_examples=40, deadline=None)

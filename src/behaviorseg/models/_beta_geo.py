@@ -17,6 +17,7 @@ from ._common import (
     _collapse,
     _fit_bounded,
     _Input,
+    _levels,
     _read_input,
     _record_fit,
     _summary_table,
@@ -26,8 +27,9 @@ from ._common import (
 __all__ = ["BetaGeoModel"]
 
 _NAMES = ("r", "alpha", "a", "b")
-#: Search region of every parameter (natural scale); see the class docstring.
-_BOUNDS = np.log(np.array([[1e-4, 1e4], [1e-4, 1e6], [1e-4, 1e4], [1e-4, 1e4]]))
+#: Search region of every log-parameter, with times in units of the mean age T; see
+#: the class docstring.
+_BOUNDS = np.log(np.array([[1e-4, 1e4], [1e-6, 1e6], [1e-4, 1e4], [1e-4, 1e4]]))
 #: Gauss-Jacobi nodes used where the closed form of E[purchases] is not usable.
 _QUADRATURE_NODES = 80
 
@@ -87,12 +89,6 @@ def _log_likelihood_terms(
     )
     loglik: np.ndarray = k_common[codes] + r * np.log(alpha) + total
     return loglik, grad
-
-
-def _levels(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values of ``x`` and each row's code into them."""
-    codes, values = pd.factorize(x)
-    return np.asarray(values, dtype=np.float64), codes
 
 
 def _expected_count(
@@ -207,11 +203,19 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
       this model (dropout happens after a repeat purchase), so
       ``probability_alive`` is 1 for them: that is the model's answer, not a bug.
       Rank their risk with ``T`` or use the supervised churn route.
+    - **Time unit.** The fit runs on ages divided by the mean ``T``, so it does not
+      depend on the summary's time unit: ages in days instead of weeks give the same
+      ``r``, ``a``, ``b``, seven times ``alpha`` (a time scale) and the same
+      predictions over the same calendar span, to ~1e-12.
     - **Search region.** The optimiser works on log-parameters with ``r``, ``a``,
-      ``b`` in [1e-4, 1e4] and ``alpha`` in [1e-4, 1e6]. On logs where the likelihood
-      is nearly flat in ``a`` and ``b`` (few repeat buyers) it may stop at a bound; a
-      :class:`~behaviorseg.exceptions.BehaviorsegWarning` says so, and every
+      ``b`` in [1e-4, 1e4] and ``alpha`` in [1e-6, 1e6] times the mean ``T``. On logs
+      where the likelihood is nearly flat in ``a`` and ``b`` (few repeat buyers) it
+      may stop at a bound; a :class:`~behaviorseg.exceptions.BehaviorsegWarning`
+      names the parameter and its region, its standard error is ``nan``, and every
       prediction stays finite in the whole region. No penalty is added.
+    - **Determinism.** Identical rows are collapsed and the distinct rows sorted
+      before the likelihood is summed, and the optimum is polished by Newton steps:
+      the parameters are bit-identical under any reordering of the customers.
     - A fit that does not converge raises
       :class:`~behaviorseg.exceptions.ConvergenceError` and never leaves ``nan``
       parameters behind.
@@ -311,15 +315,20 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
                 f"column {self.frequency_col!r} is 0 for all {len(x)} customers: with no "
                 f"repeat buyer the dropout process cannot be estimated"
             )
+        # Distinct rows in sorted order: the fit does not depend on the row order.
         (ux, ut, uT), weights = _collapse(x, t_x, T)
         w = weights.astype(np.float64)
         n = float(w.sum())
-
+        # Times are fitted in units of the mean age T, so the search region and the
+        # optimiser's path do not depend on the summary's time unit: fitting on ages
+        # in days rather than weeks gives the same r, a, b and 7 x alpha.
+        scale = float(w @ uT) / n
+        uts, uTs = ut / scale, uT / scale
         levels = _levels(ux)
 
         def negloglik(log_params: np.ndarray) -> tuple[float, np.ndarray]:
             params = np.exp(log_params)
-            ll, grad = _log_likelihood_terms(params, ux, ut, uT, levels)
+            ll, grad = _log_likelihood_terms(params, ux, uts, uTs, levels)
             value = -float(w @ ll) / n
             gradient = -(w @ grad) / n * params
             if not np.isfinite(value):
@@ -327,22 +336,30 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
             return value, gradient
 
         def natural_gradient(params: np.ndarray) -> np.ndarray:
-            _, grad = _log_likelihood_terms(params, ux, ut, uT, levels)
+            _, grad = _log_likelihood_terms(params, ux, uts, uTs, levels)
             out: np.ndarray = -(w @ grad) / n
             return out
 
-        mean_x = float(w @ ux) / n
-        mean_T = float(w @ uT) / n
-        alpha0 = mean_T / max(mean_x, 1e-3)
+        alpha0 = 1.0 / max(float(w @ ux) / n, 1e-3)  # mean T / mean x, in units of mean T
         starts = [
             np.log([1.0, alpha0, 1.0, 1.0]),
             np.log([0.5, alpha0, 0.5, 2.0]),
-            np.log([0.1, 1.0, 0.1, 0.1]),
+            np.log([0.1, 0.1 * alpha0, 0.1, 0.1]),
         ]
-        params, result = _fit_bounded(
-            negloglik, starts, _BOUNDS, owner="BetaGeoModel", names=_NAMES
+        result, at_bound = _fit_bounded(negloglik, starts, _BOUNDS, owner="BetaGeoModel")
+        _record_fit(
+            self,
+            _NAMES,
+            result,
+            units=np.array([1.0, scale, 1.0, 1.0]),
+            bounds=_BOUNDS,
+            at_bound=at_bound,
+            n_total=n,
+            gradient=natural_gradient,
+            log_likelihood=lambda params: float(
+                w @ _log_likelihood_terms(params, ux, ut, uT, levels)[0]
+            ),
         )
-        _record_fit(self, _NAMES, params, result, n, natural_gradient)
         self.n_customers_ = len(x)
         self.n_distinct_ = len(ux)
         return self
