@@ -15,7 +15,12 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, RobustScaler, StandardScaler
 
-from behaviorseg.exceptions import BehaviorsegWarning, DataValidationError, SchemaError
+from behaviorseg.exceptions import (
+    BehaviorsegWarning,
+    ColumnsByPositionWarning,
+    DataValidationError,
+    SchemaError,
+)
 from behaviorseg.segmenters import MatrixSegmenter
 
 X_AXIS = (("a", 1.0),)
@@ -203,11 +208,21 @@ def test_default_axes_read_first_column_as_x_and_the_rest_as_y():
     assert wide.axis_columns_["axis"].tolist() == ["x", "y", "y"]
 
 
-def test_extra_array_columns_join_the_y_axis_with_weight_one():
-    """An array wider than the entries: the columns beyond them count +1 on y."""
+def test_extra_array_columns_are_ignored_as_extra_frame_columns_are():
+    """An array wider than the entries: the columns beyond them are ignored, with a warning."""
     X = _frame(6)
-    seg = MatrixSegmenter((("a", 1.0),), (("b", -1.0),)).fit(X.to_numpy())
-    assert seg.axis_columns_["weight"].tolist() == [1.0, -1.0, 1.0]
+    with pytest.warns(ColumnsByPositionWarning, match=r"columns \[2\] are ignored"):
+        seg = MatrixSegmenter((("a", 1.0),), (("b", -1.0),)).fit(X.to_numpy())
+    assert seg.axis_columns_["weight"].tolist() == [1.0, -1.0]
+    by_name = MatrixSegmenter((("a", 1.0),), (("b", -1.0),)).fit(X)
+    np.testing.assert_array_equal(seg.predict(X.to_numpy()), by_name.predict(X))
+
+
+def test_without_axes_every_array_column_is_read_with_weight_one():
+    """The default MatrixSegmenter reads column 0 as x and every other column as y (+1)."""
+    X = _frame(6).to_numpy()
+    seg = MatrixSegmenter().fit(X)
+    assert seg.axis_columns_["weight"].tolist() == [1.0] * X.shape[1]
 
 
 def test_frame_columns_beyond_the_axes_are_ignored_and_not_mutated():

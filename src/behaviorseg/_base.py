@@ -8,6 +8,7 @@ for ``set_output``. Anything specific to one model belongs in that model's modul
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -18,6 +19,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import Constraint, check_columns, check_numeric, validate_params
+from .exceptions import ColumnsByPositionWarning
 
 __all__: list[str] = []  # private module
 
@@ -68,15 +70,23 @@ class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     # --- template ----------------------------------------------------------------
     def _validate_input(self, X: Any, *, reset: bool) -> np.ndarray:
-        """Return the role columns of ``X`` as a float array, checking names and counts."""
+        """Return the role columns of ``X`` as a float array, checking names and counts.
+
+        One rule for columns: a frame with string column names is read by name, in
+        any order, extra columns ignored (after fit: whenever it holds every fitted
+        column). A plain array is read by position in role order; an array wider
+        than the roles has its leading columns read and the rest ignored, with a
+        :class:`~behaviorseg.exceptions.ColumnsByPositionWarning` at fit naming both.
+        """
         nan_rule: bool | str = "allow-nan" if self._allow_nan else True
-        names_in = getattr(self, "feature_names_in_", None)
+        # At fit, names from an earlier fit do not count (validate_data resets them).
+        names_in = None if reset else getattr(self, "feature_names_in_", None)
         # A frame is read by column name, unless the segmenter was fitted on an
         # unnamed array: then it is read positionally, as scikit-learn does.
         if _has_named_columns(X) and (reset or names_in is not None):
-            if not reset and names_in is not None and len(X.columns) > len(names_in):
-                # Columns added after fit (a "segment" column, say) are ignored: a frame
-                # holding every fitted column is read as the fitted columns, in order.
+            if not reset and names_in is not None and list(X.columns) != list(names_in):
+                # Columns in another order, or added after fit (a "segment" column,
+                # say): a frame holding every fitted column is read by name.
                 fitted = list(names_in)
                 if set(fitted) <= set(X.columns):
                     X = X[fitted]
@@ -99,6 +109,8 @@ class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 # read the role columns at the positions they had in the frame.
                 position = {name: i for i, name in enumerate(names_in)}
                 arr = arr[:, [position[c] for c in self._input_columns()]]
+            elif names_in is None:
+                arr = self._leading_role_columns(arr, warn=reset)
         if arr.shape[1] < self._min_features:
             raise ValueError(
                 f"{type(self).__name__} needs at least {self._min_features} feature(s), "
@@ -206,6 +218,28 @@ class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                     f"({self.n_features_in_}), got {len(input_features)}"
                 )
         return np.asarray(self._output_names(self._n_scores()), dtype=object)
+
+    def _leading_role_columns(self, arr: np.ndarray, *, warn: bool) -> np.ndarray:
+        """Keep the leading columns of an unnamed array, one per role (see ``_validate_input``).
+
+        A segmenter that declares no role columns (``MatrixSegmenter`` without axes)
+        reads every column positionally, by design.
+        """
+        roles = self._input_columns()
+        if not roles or arr.shape[1] <= len(roles):
+            return arr
+        if warn:
+            read = ", ".join(f"{i} as {name!r}" for i, name in enumerate(roles))
+            ignored = list(range(len(roles), arr.shape[1]))
+            warnings.warn(
+                f"{type(self).__name__} was given an unnamed array with {arr.shape[1]} "
+                f"columns and reads them by position: column {read}; columns {ignored} "
+                f"are ignored. Pass a DataFrame to read columns by name (in a Pipeline: "
+                f"pipeline.set_output(transform='pandas')).",
+                ColumnsByPositionWarning,
+                stacklevel=4,
+            )
+        return arr[:, : len(roles)]
 
     def _column_params(self, columns: list[str]) -> dict[str, str]:
         """Map each input column to the ``*_col`` parameter that names it (for messages)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 __all__ = [
     "BehaviorsegError",
     "BehaviorsegWarning",
+    "ColumnsByPositionWarning",
     "ConvergenceError",
     "DataValidationError",
     "RowsExcludedWarning",
@@ -84,6 +85,23 @@ class BehaviorsegWarning(UserWarning):
     --------
     >>> from behaviorseg.exceptions import BehaviorsegWarning
     >>> issubclass(BehaviorsegWarning, UserWarning)
+    True
+    """
+
+
+class ColumnsByPositionWarning(BehaviorsegWarning):
+    """An unnamed array wider than a segmenter's roles: columns were read by position.
+
+    A segmenter reads a DataFrame by column name. A plain array has no names, so its
+    leading columns are read in the documented role order and the others are ignored,
+    as extra DataFrame columns are; the warning names the positions read and ignored.
+    In a :class:`~sklearn.pipeline.Pipeline`, call ``set_output(transform="pandas")``
+    so the previous step hands over named columns.
+
+    Examples
+    --------
+    >>> from behaviorseg.exceptions import BehaviorsegWarning, ColumnsByPositionWarning
+    >>> issubclass(ColumnsByPositionWarning, BehaviorsegWarning)
     True
     """
 

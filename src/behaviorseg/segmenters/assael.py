@@ -79,9 +79,12 @@ class AssaelSegmenter(_MatrixCore):
 
     Notes
     -----
-    A plain array is read by position: the first ``len(involvement)`` columns (at
-    most all but the last) are involvement, the rest brand differences, each
-    with the weights of the entries at the same positions (+1 beyond them).
+    A plain array is read by position, in the order of the entries: the first
+    ``len(involvement)`` columns (at most all but the last) are involvement, the
+    rest brand differences, each with the weight of the entry at its position.
+    Columns beyond the entries are ignored with a
+    :class:`~behaviorseg.exceptions.ColumnsByPositionWarning`, as extra DataFrame
+    columns are; pass a DataFrame to read columns by name.
     A column that is constant in ``fit`` is left out of its axis with a warning;
     an axis that does not vary at all is an error. Missing values are errors.
 

@@ -481,7 +481,10 @@ class MatrixSegmenter(_MatrixCore):
     -----
     **Plain arrays** are read by position: the first ``len(x_axis)`` columns (at
     most all but the last) form the x axis, the others the y axis; each column takes
-    the weight of the entry at its position, and +1 beyond the listed entries.
+    the weight of the entry at its position. Columns beyond the listed entries are
+    ignored with a :class:`~behaviorseg.exceptions.ColumnsByPositionWarning`, as
+    extra DataFrame columns are. Without axes (the default) every column is read:
+    column 0 is x, the others y, each with weight +1.
     **Constant columns** cannot be scaled: they are left out of their axis with a
     :class:`~behaviorseg.exceptions.BehaviorsegWarning`; an axis that does not vary
     at all raises :class:`~behaviorseg.exceptions.DataValidationError` (unless its

@@ -128,8 +128,9 @@ class RFMSegmenter(BaseSegmenter):
     empty.
 
     **Arrays.** A plain array is read positionally: column 0 is recency
-    (reversed), column 1 frequency, column 2 monetary; further columns are scored
-    ascending (names ``x3_score``, ...) and not used by the default map.
+    (reversed), column 1 frequency, column 2 monetary. Further columns are ignored
+    with a :class:`~behaviorseg.exceptions.ColumnsByPositionWarning`, as extra
+    DataFrame columns are, so an array and the same DataFrame get the same scores.
 
     Examples
     --------
@@ -186,7 +187,7 @@ class RFMSegmenter(BaseSegmenter):
         return columns
 
     def _output_names(self, n_columns: int) -> list[str]:
-        return [f"{_ROLES[j]}_score" if j < 3 else f"x{j}_score" for j in range(n_columns)]
+        return [f"{_ROLES[j]}_score" for j in range(n_columns)]
 
     def _n_scores(self) -> int:
         return len(self._edges_)
@@ -207,8 +208,8 @@ class RFMSegmenter(BaseSegmenter):
         edges: list[np.ndarray] = []  # in scoring scale (recency negated)
         for j in range(X.shape[1]):
             sign = -1.0 if j == 0 else 1.0
-            role = _ROLES[j] if j < 3 else None
-            if role is not None and role in fixed:
+            role = _ROLES[j]
+            if role in fixed:
                 given = np.asarray(fixed[role], dtype=np.float64)
                 if (
                     given.ndim != 1

@@ -104,9 +104,11 @@ class WalkerLoyaltySegmenter(_MatrixCore):
     -----
     ``transform`` returns ``behavior_score`` and ``attitude_score`` minus their
     thresholds (positive = high side; the attitude score is NaN for unknown
-    attitude). A plain array is read by position: the last column is the
-    attitude, all the others behaviour (with the weights of ``behavior`` in
-    order, +1 beyond them).
+    attitude). A plain array is read by position, in the order of the roles
+    (the ``behavior`` columns, then the attitude); columns beyond the roles are
+    ignored with a :class:`~behaviorseg.exceptions.ColumnsByPositionWarning`. An
+    array with fewer columns reads its last column as the attitude and the
+    others as behaviour (with the weights of ``behavior`` in order).
 
     Examples
     --------
