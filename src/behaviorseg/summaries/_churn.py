@@ -6,7 +6,15 @@ from typing import Any
 
 import pandas as pd
 
-from .._validation import as_duration, as_timestamp, check_columns, check_frame, to_datetime
+from .._validation import (
+    as_duration,
+    as_timestamp,
+    check_columns,
+    check_frame,
+    check_numeric,
+    to_datetime,
+    warn_excluded,
+)
 from ..exceptions import DataValidationError
 from ._transactions import rfm_table
 
@@ -55,7 +63,10 @@ def churn_labels(
     nothing after the cutoff can reach them. Customers whose first purchase is
     after the cutoff are not in the table (they were not customers yet); rows
     after ``cutoff + horizon`` are not used. A label window that runs past the
-    last timestamp in the data would censor the labels and is refused.
+    last timestamp in the data would censor the labels and is refused. The
+    label window is validated like the history: a missing or infinite amount
+    in it is an error (it would otherwise read as "no purchase", i.e.
+    churned), and its rows without a customer id are dropped with a warning.
 
     Examples
     --------
@@ -105,8 +116,20 @@ def churn_labels(
         order_col=order_col,
         as_of=stamp,
     )
+    # The label window is validated as rfm_table validates the feature window: rows
+    # without a customer id are dropped with a warning, amounts must be finite (a
+    # missing amount would otherwise read as "no purchase", i.e. churned).
     in_window = ((times > stamp) & (times <= end)).to_numpy()
-    window = transactions.loc[in_window]
-    bought = window.loc[(window[amount_col] >= 0).to_numpy(), customer_col]
+    ids = transactions[customer_col]
+    no_id = in_window & ids.isna().to_numpy()
+    warn_excluded(
+        int(no_id.sum()),
+        f"rows of the label window (cutoff, cutoff + horizon] have no customer id in "
+        f"column {customer_col!r} and were dropped",
+        stacklevel=2,
+    )
+    window = transactions.loc[in_window & ~no_id]
+    amounts = check_numeric(window[amount_col], column=amount_col)
+    bought = window[customer_col].to_numpy()[amounts >= 0]
     out: pd.DataFrame = features.assign(churned=~features.index.isin(pd.unique(bought)))
     return out
