@@ -12,12 +12,11 @@ from .._validation import (
     check_columns,
     check_frame,
     check_numeric,
-    to_datetime,
     validate_params,
     warn_excluded,
 )
 from ..exceptions import BehaviorsegWarning, DataValidationError, SchemaError
-from ._common import _safe_divide
+from ._common import _periods_at, _safe_divide
 
 __all__ = ["cac"]
 
@@ -30,27 +29,6 @@ def _check_labels(frame: pd.DataFrame, column: str, *, name: str) -> None:
             f"column {column!r} (by) of {name} has {int(missing.sum())} missing group labels; "
             f"fill them first, e.g. df[{column!r}].fillna('unknown')"
         )
-
-
-def _periods_of(series: pd.Series, *, freq: str, column: str, name: str) -> pd.Series:
-    """Each value's period at ``freq``: Periods no coarser than ``freq``, or dates."""
-    if isinstance(series.dtype, pd.PeriodDtype):
-        start = series.dt.start_time.dt.to_period(freq)
-        end = series.dt.end_time.dt.to_period(freq)
-        coarse = (start != end).to_numpy()
-        if coarse.any():
-            raise DataValidationError(
-                f"column {column!r} of {name} holds periods of {series.dtype} that span "
-                f"several {freq!r} periods ({int(coarse.sum())} rows); aggregate with a "
-                f"coarser period= or split the spend per {freq!r} period first"
-            )
-        result: pd.Series = start
-        return result
-    times = to_datetime(series, column=column)
-    if getattr(times.dt, "tz", None) is not None:
-        times = times.dt.tz_localize(None)  # periods follow the local calendar
-    periods: pd.Series = times.dt.to_period(freq)
-    return periods
 
 
 def cac(
@@ -88,9 +66,12 @@ def cac(
         pandas period alias of the report (``"M"`` months, ``"Q"`` quarters,
         ``"W"`` weeks ...). ``None``: one row per group over the whole time.
     amount_col, spend_period_col : str
-        Columns of ``spend``. The period column holds pandas Periods no coarser
-        than ``period`` (a quarterly spend cannot be split into months), or
-        dates (each amount counts in the period that contains it).
+        Columns of ``spend``. The period column holds periods no coarser than
+        ``period``: pandas Periods or strings read as Periods with their own
+        span (``"2024Q1"`` a quarter, ``"2024-01"`` a month, ``"2024-01-15"`` a
+        day), or datetimes (each amount counts in the period that contains
+        it). A quarter's spend in a monthly report cannot be attributed to one
+        month and is refused: pass ``period="Q"`` or split it per month.
     customer_col, time_col : str
         Columns of ``acquisitions``.
     cltv : Series or None
@@ -210,12 +191,16 @@ def cac(
     new_keys = pd.DataFrame({by: acquisitions[by].to_numpy()})
     if period is not None:
         try:
-            spend_keys["period"] = _periods_of(
+            spend_keys["period"] = _periods_at(
                 spend[spend_period_col], freq=period, column=spend_period_col, name="spend"
-            ).to_numpy()
-            new_keys["period"] = _periods_of(
-                acquisitions[time_col], freq=period, column=time_col, name="acquisitions"
-            ).to_numpy()
+            )
+            new_keys["period"] = _periods_at(
+                acquisitions[time_col],
+                freq=period,
+                column=time_col,
+                name="acquisitions",
+                instants=True,
+            )
         except (ValueError, TypeError) as err:
             if isinstance(err, (SchemaError, DataValidationError)):
                 raise

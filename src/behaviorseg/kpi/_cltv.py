@@ -221,12 +221,24 @@ def _predictive(
         )
     validate_params(
         {"horizon": horizon, "discount_rate": discount_rate},
-        {
-            "horizon": [Interval(int, 1, None)],
-            "discount_rate": [Interval(float, 0.0, None)],
-        },
+        {"horizon": [Interval(float, 1, None)], "discount_rate": [Interval(float, 0.0, None)]},
         owner="cltv",
     )
+    n_steps = float(horizon)  # type: ignore[arg-type]
+    if not n_steps.is_integer():
+        raise ValueError(
+            f"cltv: parameter horizon={horizon!r} is invalid; it counts whole periods, so "
+            f"pass a whole number such as {int(n_steps)} or {int(n_steps) + 1}, or a "
+            f"shorter period= (e.g. period='W') to project part of a period"
+        )
+    rate = float(discount_rate)  # type: ignore[arg-type]
+    if rate >= 1.0:
+        raise ValueError(
+            f"cltv: parameter discount_rate={discount_rate!r} is invalid; it is a rate per "
+            f"period in [0, 1), and {rate:g} would discount by {rate:.0%} a period. Pass a "
+            f"fraction (0.1 for 10 %), per period: a yearly rate r is (1 + r) ** (1 / 12) - 1 "
+            f"a month"
+        )
     if periods_per_step is None:
         step = _unit_days(period, param="period") / _unit_days(time_unit, param="time_unit")
     else:
@@ -236,14 +248,12 @@ def _predictive(
             owner="cltv",
         )
         step = float(periods_per_step)  # type: ignore[arg-type]
-    n_steps = int(horizon)  # type: ignore[call-overload]
-    rate = float(discount_rate)  # type: ignore[arg-type]
     share = _scalar_or_column(customers, margin, param="margin", low=0.0, high=1.0, low_open=False)
     n = len(customers)
     value = _model_output(spend_model.expected_average_value(customers), n, what="spend_model")
     previous = np.zeros(n)
     discounted = np.zeros(n)
-    for i in range(1, n_steps + 1):  # a loop over the horizon's periods, not customers
+    for i in range(1, int(n_steps) + 1):  # a loop over the horizon's periods, not customers
         cumulative = _model_output(
             transaction_model.expected_purchases(customers, i * step),
             n,
@@ -277,7 +287,7 @@ def cltv(
     transaction_model: _TransactionModel | None = None,
     spend_model: _SpendModel | None = None,
     time_unit: str | float | None = None,
-    horizon: int | None = None,
+    horizon: float | None = None,
     discount_rate: float = 0.0,
     periods_per_step: float | None = None,
 ) -> pd.DataFrame:
@@ -344,11 +354,16 @@ def cltv(
         were fitted on (``"W"`` for ``clv_summary(..., freq="W")`` or
         ``freq="D", freq_multiplier=7``). A number is a length in days.
     horizon : int or None
-        Predictive only, required: number of periods to project (>= 1).
+        Predictive only, required: number of periods to project (a whole
+        number >= 1; an integral float such as ``12.0`` is accepted, ``12.5``
+        is refused).
     discount_rate : float, default=0.0
-        Predictive only: discount rate per period (>= 0); period ``i``'s cash
-        flow is divided by ``(1 + discount_rate)^i`` (received at the end of
-        the period). 0.01 per month is about 12.7 % a year.
+        Predictive only: discount rate per period, in [0, 1); period ``i``'s
+        cash flow is divided by ``(1 + discount_rate)^i`` (received at the end
+        of the period). 0.01 per month is about 12.7 % a year. A rate of 1
+        (100 % per period) or more is refused: it is almost always a
+        percentage (pass 0.1 for 10 %) or a yearly rate with a monthly
+        ``period``.
     periods_per_step : float or None, default=None
         Predictive only: summary time units per period, overriding the
         conversion from ``time_unit`` and ``period``. lifetimes uses 4.345

@@ -1,4 +1,4 @@
-"""Private helpers shared by the KPI functions: segment codes, safe division,
+"""Private helpers shared by the KPI functions: segment codes, periods, safe division,
 Wilson intervals, per-group sums and medians, and a vectorised bootstrap."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .._validation import Interval, check_columns, check_numeric, validate_params
+from .._validation import Interval, check_columns, check_numeric, to_datetime, validate_params
 from ..exceptions import DataValidationError, SchemaError
 
 __all__: list[str] = []  # private module
@@ -61,6 +61,78 @@ def _segment_codes(
     except TypeError:  # labels that cannot be ordered: keep first-seen order
         codes, labels = pd.factorize(values, sort=False)
     return codes.astype(np.int64), pd.Index(labels, name=segment_col)
+
+
+def _as_period(value: object, *, param: str, alternative: str = "") -> pd.Period:
+    """``value`` as a pandas Period with its own span, or raise naming ``param``.
+
+    The one rule for every period the KPI functions read: a Period is kept, and a
+    string is read by :class:`pandas.Period`, whose span is the string's own
+    resolution: ``"2024"`` a year, ``"2024Q1"`` a quarter, ``"2024-03"`` a month,
+    ``"2024-03-05"`` a day. A period is never reduced to its first instant.
+    ``alternative`` names another accepted form in the message (", or a (start,
+    end) pair").
+    """
+    if isinstance(value, pd.Period):
+        return value
+    if isinstance(value, str):
+        try:
+            period = pd.Period(value)
+        except (ValueError, TypeError, KeyError) as err:
+            raise DataValidationError(
+                f"{param}={value!r} is not a period such as '2024', '2024Q1', '2024-03' or "
+                f"'2024-03-05' ({err}); pass a pandas Period or one of those strings{alternative}"
+            ) from err
+        if isinstance(period, pd.Period):  # not NaT (from "NaT" or "")
+            return period
+    raise DataValidationError(
+        f"{param}={value!r} is not a period; pass a pandas Period or a string such as "
+        f"'2024Q1' or '2024-03'{alternative}"
+    )
+
+
+def _periods_at(
+    series: pd.Series, *, freq: str, column: str, name: str, instants: bool = False
+) -> np.ndarray:
+    """The period at ``freq`` of every row, as an array of ``pd.Period``.
+
+    Rows hold Periods or period strings (read with :func:`_as_period`, keeping their
+    span), or datetimes (a point in time: the period that contains it). A period
+    longer than one ``freq`` period cannot be attributed to one of them and is
+    refused, e.g. a quarter's spend in a monthly report. With ``instants`` the
+    column holds points in time (an acquisition date): strings are read as
+    timestamps, by :func:`~behaviorseg._validation.to_datetime`.
+    """
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    spans = isinstance(series.dtype, pd.PeriodDtype) or kind in ("string", "period", "mixed")
+    if instants or not spans:
+        times = to_datetime(series, column=column)
+        if getattr(times.dt, "tz", None) is not None:
+            times = times.dt.tz_localize(None)  # periods follow the local calendar
+        points: np.ndarray = times.dt.to_period(freq).to_numpy()
+        return points
+    codes, labels = pd.factorize(series)  # distinct periods: a handful per report
+    if (codes < 0).any():
+        missing = codes < 0
+        raise DataValidationError(
+            f"column {column!r} of {name} has {int(missing.sum())} missing periods; drop or "
+            f"fill them first"
+        )
+    periods = [_as_period(label, param=f"column {column!r} of {name}: value") for label in labels]
+    start = pd.DatetimeIndex([p.start_time for p in periods]).to_period(freq)
+    end = pd.DatetimeIndex([p.end_time for p in periods]).to_period(freq)
+    coarse = np.asarray(start != end)
+    if coarse.any():
+        rows = coarse[codes]
+        shown = ", ".join(str(p) for p, wide in zip(periods, coarse, strict=True) if wide)
+        raise DataValidationError(
+            f"column {column!r} of {name} holds periods that span several {freq!r} periods "
+            f"({int(rows.sum())} rows: {shown[:80]}); they cannot be attributed to one. "
+            f"Report at a coarser period= (e.g. period='Q' for quarters) or split the "
+            f"amounts per {freq!r} period first"
+        )
+    out: np.ndarray = np.asarray(start, dtype=object)[codes]
+    return out
 
 
 def _check_flags(series: pd.Series, *, column: str, param: str) -> np.ndarray:

@@ -18,6 +18,7 @@ from .._validation import (
 )
 from ..exceptions import DataValidationError
 from ._common import (
+    _as_period,
     _check_confidence,
     _group_size,
     _group_sum,
@@ -42,13 +43,7 @@ def _period_bounds(
         start = as_timestamp(value[0], reference=times, param=f"{param}[0]")
         end = as_timestamp(value[1], reference=times, param=f"{param}[1]")
     else:
-        try:
-            period = value if isinstance(value, pd.Period) else pd.Period(value)
-        except (ValueError, TypeError) as err:
-            raise DataValidationError(
-                f"{param}={value!r} is not a period such as '2024-03', '2024Q1' or '2024', "
-                f"nor a (start, end) pair: {err}"
-            ) from err
+        period = _as_period(value, param=param, alternative=", or a (start, end) pair of dates")
         start, end = period.start_time, (period + 1).start_time
         tz = getattr(times.dt, "tz", None)
         if tz is not None:
