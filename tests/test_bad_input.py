@@ -242,16 +242,6 @@ MODELS: dict[str, tuple[Callable[[], Any], str, str]] = {
     "GammaGammaModel": (GammaGammaModel, "clv", "monetary_value"),
 }
 
-# The segmenters validate their input in _base.BaseSegmenter._validate_input, which
-# scikit-learn's validate_data reaches first; the lead applies the patch in the report
-# of issue 20 (check_unique_columns on a frame, check_numeric(..., allow_nan=...)).
-_NEEDS_BASE_PATCH = pytest.mark.xfail(
-    strict=False,  # scikit-learn < 1.7 lets duplicates through to check_columns: passes
-    reason="needs the _base.py patch of issue 20 (validation of frames in _validate_input)",
-)
-
-
-@_NEEDS_BASE_PATCH
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 @pytest.mark.parametrize("method", ["fit", "predict"])
 def test_segmenters_refuse_duplicated_column_names(name, method):
@@ -502,7 +492,6 @@ def test_kpi_functions_read_period_strings_with_one_rule():
 # --- class 5: messages name the column --------------------------------------------------
 
 
-@_NEEDS_BASE_PATCH
 @pytest.mark.parametrize("name", ["AIDAStageSegmenter", "WalkerLoyaltySegmenter"])
 def test_infinity_in_a_segmenter_that_allows_nan_names_the_column(name):
     """AIDA and Walker accept NaN (unknown) but refuse infinity naming the column and the fix,

@@ -18,7 +18,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import Constraint, check_columns, check_numeric, validate_params
+from ._validation import (
+    Constraint,
+    check_columns,
+    check_numeric,
+    check_unique_columns,
+    validate_params,
+)
 from .exceptions import ColumnsByPositionWarning
 
 __all__: list[str] = []  # private module
@@ -79,6 +85,8 @@ class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         :class:`~behaviorseg.exceptions.ColumnsByPositionWarning` at fit naming both.
         """
         nan_rule: bool | str = "allow-nan" if self._allow_nan else True
+        if isinstance(X, pd.DataFrame):
+            check_unique_columns(X, name="X")
         # At fit, names from an earlier fit do not count (validate_data resets them).
         names_in = None if reset else getattr(self, "feature_names_in_", None)
         # A frame is read by column name, unless the segmenter was fitted on an
@@ -95,10 +103,7 @@ class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             check_columns(X, self._column_params(columns), name="X")
             selected = X[columns]
             for column in columns:  # a loop over a few columns, for messages that name them
-                series = selected[column]
-                if self._allow_nan and pd.api.types.is_numeric_dtype(series.dtype):
-                    continue
-                check_numeric(series, column=column)
+                check_numeric(selected[column], column=column, allow_nan=self._allow_nan)
             arr = check_array(
                 selected, dtype=np.float64, ensure_all_finite=nan_rule, estimator=self
             )
