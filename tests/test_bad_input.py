@@ -242,6 +242,7 @@ MODELS: dict[str, tuple[Callable[[], Any], str, str]] = {
     "GammaGammaModel": (GammaGammaModel, "clv", "monetary_value"),
 }
 
+
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 @pytest.mark.parametrize("method", ["fit", "predict"])
 def test_segmenters_refuse_duplicated_column_names(name, method):
