@@ -12,6 +12,7 @@ from typing import Any
 from behaviorseg.segmenters import (
     AIDAStageSegmenter,
     AssaelSegmenter,
+    ChurnClassifier,
     ChurnSegmenter,
     MatrixSegmenter,
     RFMSegmenter,
@@ -46,7 +47,9 @@ def point_at_columns(estimator: Any, names: list[str]) -> Any:
     """
     from sklearn.base import clone
 
-    if isinstance(estimator, ChurnSegmenter) and estimator.method == "supervised":
+    if isinstance(estimator, ChurnClassifier) or (
+        isinstance(estimator, ChurnSegmenter) and estimator.method == "supervised"
+    ):
         return clone(estimator).set_params(feature_cols=tuple(names[:2]))
     if isinstance(estimator, AIDAStageSegmenter):  # one days-since column per stage
         return clone(estimator).set_params(stage_cols=tuple(names[: len(estimator.stages)]))
@@ -79,6 +82,12 @@ INSTANCES: list[Any] = [
     # >>> other segmenters register here (one line each)
 ]
 
+# Estimators that are not segmenters (no segment names, no transform): only the
+# scikit-learn checks and the column-name checks apply to them.
+CLASSIFIERS: list[Any] = [
+    ChurnClassifier(random_state=0),
+]
+
 # --- expected failures, per class name, each with its reason ---------------------
 EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "RFMSegmenter": {**STRING_LABEL_CHECKS},
@@ -105,5 +114,6 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "MatrixSegmenter": {**STRING_LABEL_CHECKS},
     "AssaelSegmenter": {**STRING_LABEL_CHECKS},
     "WalkerLoyaltySegmenter": {**STRING_LABEL_CHECKS},
+    "ChurnClassifier": {},  # a plain binary classifier: every check applies
     # >>> other segmenters register here
 }

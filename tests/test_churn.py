@@ -1,4 +1,4 @@
-"""churn_labels (leakage-safe labels) and ChurnSegmenter (both routes)."""
+"""churn_labels (leakage-safe labels), ChurnClassifier (model selection) and ChurnSegmenter."""
 
 from __future__ import annotations
 
@@ -9,12 +9,26 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone, is_classifier
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    log_loss,
+    roc_auc_score,
+)
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    cross_val_predict,
+    cross_val_score,
+)
+from sklearn.pipeline import Pipeline, make_pipeline
 
-from behaviorseg.datasets import make_transactions
+from behaviorseg.datasets import load_cdnow, make_transactions
 from behaviorseg.exceptions import DataValidationError, RowsExcludedWarning
-from behaviorseg.segmenters import ChurnSegmenter
+from behaviorseg.segmenters import ChurnClassifier, ChurnSegmenter
 from behaviorseg.summaries import churn_labels, rfm_table
 
 CUTOFF = pd.Timestamp("2024-07-01")
@@ -270,3 +284,224 @@ def test_probabilistic_route_refuses_an_rfm_table(simulated):
         table = rfm_table(tx, as_of=CUTOFF)
     with pytest.raises(KeyError, match="recency"):
         ChurnSegmenter().fit(table)
+
+
+# --- ChurnClassifier: the supervised model that scikit-learn's model selection tunes ---
+
+#: The folds of every model-selection test (cross_val_score with cv=3 uses the same).
+FOLDS = StratifiedKFold(n_splits=3)
+
+
+@pytest.fixture(scope="module")
+def cdnow_training():
+    """Issue 20's data: CDNOW features at 1997-09-30 and churn in the next 180 days."""
+    table = churn_labels(load_cdnow(), cutoff="1997-09-30", horizon="180D")
+    return table.drop(columns="churned"), table["churned"]
+
+
+@pytest.fixture(scope="module")
+def held_out_folds(cdnow_training):
+    """By hand, per fold: the test rows, and the output of a model fitted without them."""
+    X, y = cdnow_training
+    folds = []
+    for train, test in FOLDS.split(X, y):
+        model = ChurnClassifier(random_state=0).fit(X.iloc[train], y.iloc[train])
+        folds.append((test, model.predict_proba(X.iloc[test]), model.predict(X.iloc[test])))
+    return folds
+
+
+def _by_hand(scoring, y_test, proba, labels):
+    """The metric of one held-out fold, computed directly from sklearn.metrics."""
+    if scoring == "roc_auc":
+        return roc_auc_score(y_test, proba[:, 1])
+    if scoring == "average_precision":
+        return average_precision_score(y_test, proba[:, 1])
+    if scoring == "neg_log_loss":
+        return -log_loss(y_test, proba, labels=[False, True])
+    return accuracy_score(y_test, labels)  # the default scoring: ClassifierMixin.score
+
+
+def _small_table(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "recency_days": rng.uniform(0, 300, n),
+            "frequency": rng.integers(1, 10, n).astype(float),
+            "segment": rng.choice(["a", "b"], n),  # a non-feature column of another dtype
+        },
+        index=pd.Index(np.arange(100, 100 + n), name="customer_id"),
+    )
+    y = X["recency_days"] + rng.normal(0, 40, n) > 150
+    return X, y.rename("churned")
+
+
+def test_churn_classifier_is_a_classifier_and_the_segmenter_is_not():
+    """ChurnClassifier is a scikit-learn classifier; ChurnSegmenter names tiers and is not."""
+    X, y = _small_table()
+    clf = ChurnClassifier(LogisticRegression(), feature_cols=("recency_days",)).fit(X, y)
+    assert is_classifier(clf)
+    assert not is_classifier(ChurnSegmenter(method="supervised"))
+    assert clf.classes_.tolist() == [False, True]
+    assert clf.predict(X).dtype == bool
+    assert clf.score(X, y) == accuracy_score(y, clf.predict(X))
+    expected = clf.classes_[clf.predict_proba(X).argmax(axis=1)]
+    np.testing.assert_array_equal(clf.predict(X), expected)
+
+
+@pytest.mark.parametrize("scoring", ["roc_auc", "neg_log_loss", "average_precision", None])
+def test_cross_val_score_equals_the_metric_on_each_held_out_fold(
+    cdnow_training, held_out_folds, scoring
+):
+    """cross_val_score gives finite scores, each the metric computed by hand on its fold."""
+    X, y = cdnow_training
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a failed fold would warn and score nan
+        scores = cross_val_score(ChurnClassifier(random_state=0), X, y, cv=3, scoring=scoring)
+    expected = [
+        _by_hand(scoring, y.iloc[test], proba, labels) for test, proba, labels in held_out_folds
+    ]
+    assert np.isfinite(scores).all()
+    np.testing.assert_allclose(scores, expected, rtol=1e-12)
+
+
+def test_cross_val_predict_proba_returns_the_held_out_probabilities(cdnow_training, held_out_folds):
+    """cross_val_predict(method='predict_proba') works, for the classifier and the segmenter."""
+    X, y = cdnow_training
+    expected = np.empty((len(X), 2))
+    for test, proba, _ in held_out_folds:
+        expected[test] = proba
+    for estimator in (
+        ChurnClassifier(random_state=0),
+        ChurnSegmenter(method="supervised", random_state=0),
+    ):
+        got = cross_val_predict(estimator, X, y, cv=FOLDS, method="predict_proba")
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_grid_search_tunes_the_inner_classifier(cdnow_training, held_out_folds):
+    """GridSearchCV over classifier__max_leaf_nodes scores every setting (no nan) by hand."""
+    X, y = cdnow_training
+    # the default classifier, spelled out so that its parameters can be searched
+    model = ChurnClassifier(
+        HistGradientBoostingClassifier(learning_rate=0.05, min_samples_leaf=50, random_state=0)
+    )
+    search = GridSearchCV(model, {"classifier__max_leaf_nodes": [4, 8]}, scoring="roc_auc", cv=3)
+    search.fit(X, y)
+    means = search.cv_results_["mean_test_score"]
+    assert np.isfinite(means).all()
+    assert search.best_params_ == {"classifier__max_leaf_nodes": [4, 8][int(np.argmax(means))]}
+    default_by_hand = np.mean(
+        [roc_auc_score(y.iloc[test], proba[:, 1]) for test, proba, _ in held_out_folds]
+    )
+    np.testing.assert_allclose(means[1], default_by_hand, rtol=1e-12)  # max_leaf_nodes=8
+    assert search.best_estimator_.predict_proba(X).shape == (len(X), 2)
+
+
+@pytest.mark.parametrize("estimator", [ChurnClassifier, ChurnSegmenter])
+def test_nullable_boolean_labels_with_na_are_refused_naming_y(estimator):
+    """A pd.NA in a nullable boolean y raises DataValidationError naming y, the row and the fix."""
+    X, y = _small_table()
+    labels = y.astype("boolean")
+    labels.iloc[3] = pd.NA
+    est = estimator(classifier=LogisticRegression(), feature_cols=("recency_days",))
+    if estimator is ChurnSegmenter:
+        est.set_params(method="supervised")
+    with pytest.raises(DataValidationError, match=r"y \(dtype boolean\) has 1 missing") as err:
+        est.fit(X, labels)
+    assert "rows 103" in str(err.value)  # the customer id
+    assert "drop those customers" in str(err.value)
+    # without the NA, nullable booleans are read as booleans
+    fitted = est.fit(X, y.astype("boolean"))
+    assert fitted.classes_.tolist() == [False, True]
+    assert fitted.classes_.dtype == bool
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_missing_float_labels_are_refused(bad):
+    """NaN or inf in a float y is refused before the classifier sees it."""
+    X, y = _small_table()
+    labels = y.astype(float)
+    labels.iloc[0] = bad
+    with pytest.raises(DataValidationError, match=r"y .*1 missing or non-finite"):
+        ChurnClassifier(LogisticRegression(), feature_cols=("recency_days",)).fit(X, labels)
+
+
+def test_classifier_needs_exactly_two_classes():
+    """One class, or three, is refused with a message naming the classes."""
+    X, _ = _small_table()
+    clf = ChurnClassifier(LogisticRegression(), feature_cols=("recency_days",))
+    with pytest.raises(ValueError, match="one class only"):
+        clf.fit(X, np.ones(len(X), dtype=bool))
+    with pytest.raises(ValueError, match="Only binary classification is supported"):
+        clf.fit(X, np.arange(len(X)) % 3)
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        clf.fit(X, None)
+
+
+def test_classifier_keeps_label_values_but_the_segmenter_wants_booleans():
+    """The classifier predicts any two labels; the segmenter must know which means churned."""
+    X, y = _small_table()
+    words = np.where(y, "churned", "active")
+    clf = ChurnClassifier(LogisticRegression(), feature_cols=("recency_days",)).fit(X, words)
+    assert clf.classes_.tolist() == ["active", "churned"]
+    assert set(clf.predict(X)) <= {"active", "churned"}
+    seg = ChurnSegmenter(method="supervised", feature_cols=("recency_days",))
+    with pytest.raises(TypeError, match="booleans or numbers"):
+        seg.fit(X, words)
+
+
+def test_classifier_reads_feature_columns_by_name():
+    """Column order and extra columns (any dtype, even added after fit) do not matter."""
+    X, y = _small_table()
+    cols = ("recency_days", "frequency")
+    clf = ChurnClassifier(LogisticRegression(), feature_cols=cols).fit(X, y)
+    expected = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict_proba(X[X.columns[::-1]]), expected)
+    with_extra = X.assign(tier="x")  # added after fit, and in another order
+    np.testing.assert_array_equal(clf.predict_proba(with_extra[with_extra.columns[::-1]]), expected)
+    on_features = clone(clf).fit(X[list(cols)].to_numpy(), y)  # an array: by position
+    np.testing.assert_allclose(on_features.predict_proba(X[list(cols)].to_numpy()), expected)
+    assert clf.feature_names_in_.tolist() == list(X.columns)
+    with pytest.raises(KeyError, match="tenure_days"):
+        ChurnClassifier().fit(X, y)  # the default features are rfm_table's
+
+
+def test_segmenter_uses_the_churn_classifier_and_exposes_its_classes():
+    """The supervised route's probabilities are its ChurnClassifier's; classes_ name the columns."""
+    X, y = _small_table()
+    seg = ChurnSegmenter(
+        method="supervised", classifier=LogisticRegression(), feature_cols=("recency_days",)
+    ).fit(X, y.astype(int))
+    assert isinstance(seg.classifier_, ChurnClassifier)
+    assert seg.classes_.tolist() == [False, True]  # labels are read as booleans
+    clf = ChurnClassifier(LogisticRegression(), feature_cols=("recency_days",)).fit(X, y)
+    np.testing.assert_allclose(seg.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_allclose(seg.transform(X)[:, 0], clf.predict_proba(X)[:, 1])
+
+
+def test_probabilistic_segmenter_classes_are_not_churned_then_churned(simulated_summary):
+    """Without labels, classes_ still says what the two predict_proba columns mean."""
+    seg = ChurnSegmenter().fit(simulated_summary)
+    assert seg.classes_.tolist() == [False, True]
+
+
+def test_segmenter_fitted_with_labels_works_in_a_pipeline():
+    """y reaches the segmenter as last or middle step of a Pipeline; pipelines are scored."""
+    X, y = _small_table()
+    seg = ChurnSegmenter(
+        method="supervised", classifier=LogisticRegression(), feature_cols=("recency_days",)
+    )
+    alone = clone(seg).fit(X, y)
+    last = Pipeline([("churn", clone(seg))]).fit(X, y)
+    np.testing.assert_array_equal(last.predict(X), alone.predict(X))
+    np.testing.assert_allclose(last.predict_proba(X), alone.predict_proba(X))
+    stacked = make_pipeline(clone(seg), LogisticRegression()).fit(X, y)
+    assert stacked.predict_proba(X).shape == (len(X), 2)
+    scores = cross_val_score(
+        make_pipeline(ChurnClassifier(LogisticRegression(), feature_cols=("recency_days",))),
+        X,
+        y,
+        cv=3,
+        scoring="roc_auc",
+    )
+    assert np.isfinite(scores).all()

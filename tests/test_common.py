@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.estimator_checks import (
     check_get_feature_names_out_error,
     check_set_output_transform_pandas,
@@ -18,7 +18,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 import behaviorseg.segmenters
-from _estimators import EXPECTED_FAILED_CHECKS, INSTANCES, point_at_columns
+from _estimators import CLASSIFIERS, EXPECTED_FAILED_CHECKS, INSTANCES, point_at_columns
 from behaviorseg._base import BaseSegmenter
 
 
@@ -27,17 +27,20 @@ def _expected_failed_checks(estimator: object) -> dict[str, str]:
 
 
 def test_every_exported_segmenter_is_registered() -> None:
-    """A segmenter exported by behaviorseg.segmenters cannot escape the common checks."""
+    """An estimator exported by behaviorseg.segmenters cannot escape the common checks."""
     exported = {
         obj
         for name in behaviorseg.segmenters.__all__
         if inspect.isclass(obj := getattr(behaviorseg.segmenters, name))
-        and issubclass(obj, BaseSegmenter)
+        and issubclass(obj, BaseEstimator)
     }
+    segmenters = {cls for cls in exported if issubclass(cls, BaseSegmenter)}
     registered = {type(est) for est in INSTANCES}
-    assert exported <= registered, (
-        f"not registered in tests/_estimators.py: {exported - registered}"
+    assert segmenters <= registered, (
+        f"not registered in tests/_estimators.py: {segmenters - registered}"
     )
+    others = exported - segmenters
+    assert others <= {type(est) for est in CLASSIFIERS}, f"not registered: {others}"
     assert set(EXPECTED_FAILED_CHECKS) >= {cls.__name__ for cls in exported}
 
 
@@ -48,7 +51,7 @@ def test_every_expected_failure_has_a_reason() -> None:
             assert len(reason.split()) >= 4, f"{name}.{check}: give a reason"
 
 
-@parametrize_with_checks(INSTANCES, expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks(INSTANCES + CLASSIFIERS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     """Each segmenter passes scikit-learn's estimator checks (expected failures listed)."""
     check(estimator)
@@ -118,7 +121,7 @@ def test_extra_checks_not_yielded_by_parametrize(estimator):
     check_get_feature_names_out_error(name, clone(estimator))
 
 
-@pytest.mark.parametrize("estimator", INSTANCES, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("estimator", INSTANCES + CLASSIFIERS, ids=lambda e: type(e).__name__)
 def test_segmenter_column_names_consistency(estimator):
     """feature_names_in_ lists the frame's columns; unseen or missing names are refused.
 
@@ -134,7 +137,8 @@ def test_segmenter_column_names_consistency(estimator):
     est.fit(X, _labels(values))
     assert list(est.feature_names_in_) == names
     assert est.n_features_in_ == 10
-    for method in (est.predict, est.transform):
+    methods = ("predict", "predict_proba", "transform")  # the churn classifier has no transform
+    for method in (getattr(est, name) for name in methods if hasattr(est, name)):
         with pytest.raises(ValueError, match="Feature names unseen at fit time"):
             method(X.set_axis([f"another_prefix_{i}" for i in range(10)], axis=1))
         with pytest.raises(ValueError, match="Feature names seen at fit time, yet now missing"):

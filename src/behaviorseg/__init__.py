@@ -21,6 +21,7 @@ from . import datasets, exceptions, kpi, models, segmenters, summaries
 from .segmenters import (
     AIDAStageSegmenter,
     AssaelSegmenter,
+    ChurnClassifier,
     ChurnSegmenter,
     MatrixSegmenter,
     RFMSegmenter,
@@ -44,6 +45,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "AIDAStageSegmenter",
     "AssaelSegmenter",
+    "ChurnClassifier",
     "ChurnSegmenter",
     "MatrixSegmenter",
     "RFMSegmenter",

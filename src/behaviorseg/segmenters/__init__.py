@@ -2,7 +2,7 @@
 
 from .aida import AIDAStageSegmenter
 from .assael import AssaelSegmenter
-from .churn import ChurnSegmenter
+from .churn import ChurnClassifier, ChurnSegmenter
 from .matrix import MatrixSegmenter
 from .rfm import RFMSegmenter
 from .usage import UsageTierSegmenter
@@ -11,6 +11,7 @@ from .walker import WalkerLoyaltySegmenter
 __all__ = [
     "AIDAStageSegmenter",
     "AssaelSegmenter",
+    "ChurnClassifier",
     "ChurnSegmenter",
     "MatrixSegmenter",
     "RFMSegmenter",

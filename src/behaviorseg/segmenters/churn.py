@@ -1,25 +1,284 @@
-"""Predictive churn segmentation: probability of leaving, and risk tiers."""
+"""Predictive churn: a tunable churn classifier, and a segmenter that names risk tiers.
+
+:class:`ChurnClassifier` is a scikit-learn *classifier* (``predict`` returns the labels,
+``predict_proba`` the class probabilities, ``score`` the accuracy): the estimator that
+``cross_val_score``, ``GridSearchCV`` and ``cross_val_predict`` evaluate and tune.
+:class:`ChurnSegmenter` is a *segmenter*: ``predict`` names risk tiers; its supervised
+route fits a :class:`ChurnClassifier` and cuts its churn probability into tiers.
+"""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
-from .._base import BaseSegmenter
-from .._validation import Constraint, InstanceOf, Interval, Options
+from .._base import BaseSegmenter, _has_named_columns
+from .._validation import (
+    Constraint,
+    InstanceOf,
+    Interval,
+    Options,
+    _first_labels,
+    check_columns,
+    check_numeric,
+    validate_params,
+)
 from ..exceptions import DataValidationError
 
-__all__ = ["ChurnSegmenter"]
+__all__ = ["ChurnClassifier", "ChurnSegmenter"]
 
 #: Features read by the supervised method by default: the columns of ``rfm_table``
 #: (and so of ``churn_labels``, less its label).
 DEFAULT_CHURN_FEATURES = ("recency_days", "frequency", "monetary", "avg_order_value", "tenure_days")
+
+
+def _default_classifier(random_state: int | None) -> HistGradientBoostingClassifier:
+    """The regularised gradient boosting used when no ``classifier`` is given."""
+    return HistGradientBoostingClassifier(
+        learning_rate=0.05, max_leaf_nodes=8, min_samples_leaf=50, random_state=random_state
+    )
+
+
+def _label_array(y: Any, n_rows: int, *, owner: str) -> np.ndarray:
+    """Return the churn labels ``y`` as a 1-D array of ``n_rows``, or raise naming the problem.
+
+    Missing labels (``None``, ``NaN``, ``pd.NA`` of a nullable dtype) are refused
+    with their count and rows; nullable dtypes without missing values are read as
+    their plain numpy dtype (``boolean`` as ``bool``).
+    """
+    if y is None:
+        raise ValueError(
+            f"{owner} requires y to be passed, but the target y is None; pass churn labels "
+            f"(True = churned), e.g. from behaviorseg.summaries.churn_labels"
+        )
+    rows = y.index if isinstance(y, pd.Series) else pd.RangeIndex(len(np.asarray(y)))
+    labels = np.asarray(y)
+    missing = pd.isna(labels) | (np.isinf(labels) if labels.dtype.kind == "f" else False)
+    bad_rows = np.flatnonzero(np.asarray(missing, dtype=bool).reshape(len(labels), -1).any(axis=1))
+    if len(bad_rows):
+        raise DataValidationError(
+            f"y (dtype {getattr(y, 'dtype', labels.dtype)}) has {len(bad_rows)} missing or "
+            f"non-finite churn labels (rows "
+            f"{_first_labels(rows[bad_rows])}); every customer needs a label: drop those "
+            f"customers first (keep = y.notna(); X, y = X[keep], y[keep]) or fill them"
+        )
+    if labels.dtype == object:  # e.g. a nullable boolean column: bools once NA is gone
+        labels = pd.Series(labels.ravel()).infer_objects().to_numpy().reshape(labels.shape)
+    labels = np.asarray(column_or_1d(labels, warn=True))
+    check_consistent_length(labels, np.empty(n_rows))
+    return labels
+
+
+def _check_binary(labels: np.ndarray) -> None:
+    """Raise unless ``labels`` hold exactly two classes."""
+    check_classification_targets(labels)
+    classes = np.unique(labels)
+    if len(classes) == 1:
+        raise ValueError(
+            f"y holds one class only ({_first_labels(classes)}); the classifier needs both churned "
+            f"and retained customers (check the cutoff and horizon of churn_labels)"
+        )
+    if type_of_target(labels) != "binary":
+        raise ValueError(
+            f"Only binary classification is supported: y holds {len(classes)} classes "
+            f"({_first_labels(classes)}); pass True for churned and False for retained customers"
+        )
+
+
+class ChurnClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+    """Binary churn classifier on a customer table: the model to cross-validate and tune.
+
+    A thin scikit-learn classifier around any probabilistic classifier: it reads the
+    feature columns of a customer table by name, refuses missing labels with a clear
+    message, and defaults to a gradient boosting regularised for noisy churn labels.
+    Use it wherever a churn *model* is evaluated or tuned (``cross_val_score``,
+    ``GridSearchCV``, ``cross_val_predict(method="predict_proba")``); use
+    :class:`ChurnSegmenter` to turn the probabilities into named risk tiers.
+
+    Parameters
+    ----------
+    classifier : scikit-learn classifier or None, default=None
+        Any classifier with ``predict_proba`` (cloned in ``fit``); its parameters
+        are tunable as ``classifier__<name>``. Default: ``HistGradientBoostingClassifier(
+        learning_rate=0.05, max_leaf_nodes=8, min_samples_leaf=50,
+        random_state=random_state)`` — churn labels are noisy, and scikit-learn's
+        defaults overfit customer bases of a few thousand. To tune the default, pass
+        it explicitly (see Examples).
+    feature_cols : tuple of str or None, default=None
+        The feature columns read from a DataFrame by name, in any order (default:
+        the ``rfm_table`` columns recency_days, frequency, monetary,
+        avg_order_value, tenure_days); other columns are ignored, as by the
+        segmenters. A plain array is read positionally: all its
+        columns are features.
+    random_state : int or None, default=None
+        Seed of the default classifier; ignored when ``classifier`` is given (set
+        the seed on that classifier).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        The two labels seen in ``fit``, sorted: ``[False, True]`` for boolean
+        labels. ``predict_proba[:, 1]`` is the probability of ``classes_[1]``, so
+        with booleans or 0/1 labels it is the churn probability.
+    classifier_ : classifier
+        The fitted inner classifier.
+    n_features_in_, feature_names_in_ :
+        As in scikit-learn (``feature_names_in_`` lists every column of a fitted
+        DataFrame, including the ignored ones).
+
+    See Also
+    --------
+    ChurnSegmenter : Churn probability cut into named risk tiers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from behaviorseg.segmenters import ChurnClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"recency_days": rng.uniform(0, 300, 400)})
+    >>> y = X["recency_days"] + rng.normal(0, 30, 400) > 150
+    >>> clf = ChurnClassifier(feature_cols=("recency_days",)).fit(X, y)
+    >>> clf.classes_.tolist()
+    [False, True]
+    >>> clf.predict(pd.DataFrame({"recency_days": [5.0, 295.0]})).tolist()
+    [False, True]
+    >>> model = ChurnClassifier(
+    ...     HistGradientBoostingClassifier(min_samples_leaf=50, random_state=0),
+    ...     feature_cols=("recency_days",),
+    ... )
+    >>> search = GridSearchCV(model, {"classifier__max_leaf_nodes": [4, 8]}, scoring="roc_auc")
+    >>> bool(search.fit(X, y).best_score_ > 0.9)
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        "feature_cols": [InstanceOf((tuple, list, type(None)))],
+        "random_state": [InstanceOf((int, np.integer, type(None)))],
+    }
+
+    def __init__(
+        self,
+        classifier: Any = None,
+        *,
+        feature_cols: tuple[str, ...] | None = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.classifier = classifier
+        self.feature_cols = feature_cols
+        self.random_state = random_state
+
+    def _feature_columns(self) -> list[str]:
+        return list(self.feature_cols if self.feature_cols is not None else DEFAULT_CHURN_FEATURES)
+
+    def _features(self, X: Any, *, reset: bool) -> np.ndarray:
+        """Return the features of ``X`` as floats: a frame by column name, an array by position."""
+        names_in = getattr(self, "feature_names_in_", None)
+        if _has_named_columns(X) and (reset or names_in is not None):
+            fitted = [] if reset or names_in is None else list(names_in)
+            if fitted and list(X.columns) != fitted and set(fitted) <= set(X.columns):
+                X = X[fitted]  # the segmenters' rule: any order, columns added after fit ignored
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            columns = self._feature_columns()
+            check_columns(X, {f"feature_cols[{i}]": c for i, c in enumerate(columns)}, name="X")
+            return np.column_stack([check_numeric(X[c], column=c) for c in columns])
+        arr: np.ndarray = validate_data(self, X, reset=reset, dtype=np.float64)
+        if not reset and names_in is not None:  # fitted on a frame: its feature positions
+            position = {name: i for i, name in enumerate(names_in)}
+            arr = arr[:, [position[c] for c in self._feature_columns()]]
+        return arr
+
+    def fit(self, X: Any, y: Any) -> ChurnClassifier:
+        """Fit the classifier on customer features ``X`` and churn labels ``y``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_customers, n_features)
+            The customer table, e.g. ``churn_labels(...).drop(columns="churned")``.
+        y : array-like of shape (n_customers,)
+            Two label values, typically booleans (True = churned); missing labels
+            (``NaN``, ``pd.NA``) are refused.
+
+        Returns
+        -------
+        self
+            The fitted classifier.
+        """
+        validate_params(
+            self.get_params(deep=False), self._parameter_constraints, owner=type(self).__name__
+        )
+        base = (
+            self.classifier
+            if self.classifier is not None
+            else _default_classifier(self.random_state)
+        )
+        if not hasattr(base, "predict_proba"):
+            raise TypeError(
+                f"{type(self).__name__}: classifier {base!r} has no predict_proba; pass a "
+                f"probabilistic classifier such as LogisticRegression()"
+            )
+        features = self._features(X, reset=True)
+        labels = _label_array(y, features.shape[0], owner=type(self).__name__)
+        _check_binary(labels)
+        self.classifier_ = clone(base).fit(features, labels)
+        self.classes_: np.ndarray = np.asarray(self.classifier_.classes_)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Return the probability of each class in ``classes_`` for every customer.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_customers, n_features)
+            Customers, with the columns used in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_customers, 2)
+            Column ``k`` is the probability of ``classes_[k]``; with boolean
+            labels, column 1 is the churn probability.
+        """
+        return self._ask_classifier("predict_proba", X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Return the predicted label (a value of ``classes_``) of every customer.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_customers, n_features)
+            Customers, with the columns used in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_customers,)
+            The more probable label of each customer. For risk tiers with your own
+            cut points, see :class:`ChurnSegmenter`.
+        """
+        return self._ask_classifier("predict", X)
+
+    def _ask_classifier(self, method: str, X: Any) -> np.ndarray:
+        """Validate ``X`` and return the fitted inner classifier's ``method`` on its features."""
+        check_is_fitted(self)
+        out: np.ndarray = getattr(self.classifier_, method)(self._features(X, reset=False))
+        return out
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
 
 
 class ChurnSegmenter(BaseSegmenter):
@@ -31,20 +290,25 @@ class ChurnSegmenter(BaseSegmenter):
       (:class:`behaviorseg.models.BetaGeoModel`) on a :func:`~behaviorseg.summaries.clv_summary`
       table; churn probability = 1 - P(alive), or, with ``horizon``, the
       model's probability of no purchase in the next ``horizon`` periods.
-    - ``method="supervised"``: trains a scikit-learn classifier on customer
+    - ``method="supervised"``: fits a :class:`ChurnClassifier` on customer
       features and labels, typically from :func:`~behaviorseg.summaries.churn_labels`
       (``X = table.drop(columns="churned")``, ``y = table["churned"]``).
+
+    ``predict`` names risk tiers, so this is a segmenter, not a classifier
+    (``is_classifier`` is False, and scikit-learn's scorers refuse it). To
+    cross-validate or tune the supervised model (``cross_val_score``,
+    ``GridSearchCV``, ``cross_val_predict(method="predict_proba")``), use
+    :class:`ChurnClassifier` with the same ``classifier`` and ``feature_cols``;
+    then cut its probabilities into tiers here.
 
     Parameters
     ----------
     method : {"probabilistic", "supervised"}, default="probabilistic"
         Which route to use.
     classifier : scikit-learn classifier or None, default=None
-        For ``"supervised"``: any classifier with ``predict_proba`` (cloned in
-        ``fit``). Default: a regularised ``HistGradientBoostingClassifier(
-        learning_rate=0.05, max_leaf_nodes=8, min_samples_leaf=50,
-        random_state=random_state)`` — churn labels are noisy, and scikit-learn's
-        defaults overfit customer bases of a few thousand.
+        For ``"supervised"``: any classifier with ``predict_proba``, passed to
+        :class:`ChurnClassifier` (whose default, a regularised gradient boosting,
+        is used when None).
     thresholds : tuple of float, default=(0.3, 0.7)
         Increasing churn-probability cut points in (0, 1): a customer whose
         probability is below ``thresholds[0]`` is in the first tier, at or above
@@ -64,14 +328,19 @@ class ChurnSegmenter(BaseSegmenter):
         period", and whenever one-time buyers must be ranked: 1 - P(alive) is 0
         for all of them.
     random_state : int or None, default=None
-        Seed of the default classifier.
+        Seed of the default classifier (as in :class:`ChurnClassifier`).
 
     Attributes
     ----------
     model_ : BetaGeoModel
         The fitted BG/NBD model (probabilistic route).
-    classifier_ : classifier
-        The fitted classifier (supervised route).
+    classifier_ : ChurnClassifier
+        The fitted churn classifier (supervised route), trained on the feature
+        columns as an array in ``feature_cols`` order; its own ``classifier_`` is
+        the fitted inner model.
+    classes_ : ndarray of shape (2,)
+        ``[False, True]``: what the ``predict_proba`` columns mean (not churned,
+        churned), on both routes.
     segments_ : list of str
         The tier names, lowest risk first.
     n_features_in_, feature_names_in_ :
@@ -80,7 +349,8 @@ class ChurnSegmenter(BaseSegmenter):
     Notes
     -----
     Labels ``y`` are read as booleans: True (or any non-zero number) means
-    churned. The probabilistic route ignores ``y``; see
+    churned; missing labels, including ``pd.NA`` in a nullable column, are
+    refused. The probabilistic route ignores ``y``; see
     :class:`~behaviorseg.models.BetaGeoModel` for how it treats one-time buyers
     (P(alive) = 1 for frequency 0, so their churn probability is 0 — a known
     property of BG/NBD; set ``horizon`` to rank them).
@@ -171,50 +441,20 @@ class ChurnSegmenter(BaseSegmenter):
             from ..models import BetaGeoModel
 
             self.model_ = BetaGeoModel().fit(self._summary_frame(X))
-            return
-        target = self._check_labels(y, X.shape[0])
-        base = (
-            self.classifier
-            if self.classifier is not None
-            else HistGradientBoostingClassifier(
-                learning_rate=0.05,
-                max_leaf_nodes=8,
-                min_samples_leaf=50,
-                random_state=self.random_state,
-            )
-        )
-        if not hasattr(base, "predict_proba"):
-            raise TypeError(f"classifier {base!r} has no predict_proba")
-        self.classifier_ = clone(base).fit(X, target)
-        self._churn_column_ = int(np.flatnonzero(self.classifier_.classes_)[0])
+        else:
+            self.classifier_ = ChurnClassifier(self.classifier, random_state=self.random_state)
+            self.classifier_.fit(X, self._check_labels(y, X.shape[0]))
+        self.classes_ = np.array([False, True])
 
     def _check_labels(self, y: Any, n_rows: int) -> np.ndarray:
         """Return ``y`` as booleans (True = churned): bools, or numbers where non-zero churned."""
-        if y is None:
-            raise ValueError(
-                "ChurnSegmenter(method='supervised') requires y to be passed, but the target "
-                "y is None; pass churn labels (True = churned), e.g. from "
-                "behaviorseg.summaries.churn_labels"
-            )
-        target = np.asarray(y)
-        if target.ndim != 1 or len(target) != n_rows:
-            raise ValueError(f"y must be 1-D with {n_rows} labels, got shape {target.shape}")
-        if target.dtype == object:
-            with contextlib.suppress(TypeError, ValueError):
-                target = target.astype(np.float64)
+        target = _label_array(y, n_rows, owner=f"{type(self).__name__}(method='supervised')")
         if not (target.dtype == bool or np.issubdtype(target.dtype, np.number)):
             raise TypeError(
                 f"Unknown label type: y must be booleans or numbers (True / non-zero = "
-                f"churned), got {target.dtype}"
+                f"churned), got {target.dtype}; map other labels first, e.g. y == 'churned'"
             )
-        if pd.isna(target).any():
-            raise DataValidationError("y has missing labels; drop those customers first")
-        churned = target.astype(bool)
-        if churned.all() or not churned.any():
-            raise ValueError(
-                "y holds one class only; the classifier needs both churned and retained "
-                "customers (check the cutoff and horizon of churn_labels)"
-            )
+        churned: np.ndarray = target.astype(bool)
         return churned
 
     def _summary_frame(self, X: np.ndarray) -> pd.DataFrame:
@@ -229,8 +469,7 @@ class ChurnSegmenter(BaseSegmenter):
                 return np.asarray(quiet, dtype=np.float64)
             alive = np.asarray(self.model_.probability_alive(summary))
             return np.clip(1.0 - alive, 0.0, 1.0)
-        proba = self.classifier_.predict_proba(X)
-        out: np.ndarray = np.asarray(proba[:, self._churn_column_], dtype=np.float64)
+        out: np.ndarray = np.asarray(self.classifier_.predict_proba(X)[:, 1], dtype=np.float64)
         return out
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
@@ -246,7 +485,7 @@ class ChurnSegmenter(BaseSegmenter):
         return tags
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Return ``[P(active), P(churn)]`` for every customer.
+        """Return ``[P(active), P(churn)]`` for every customer (columns as in ``classes_``).
 
         Parameters
         ----------
