@@ -267,11 +267,6 @@ def test_models_refuse_duplicated_column_names(name):
         factory().fit(_with_copy(frame, column))
 
 
-@pytest.mark.xfail(
-    strict=False,  # passes with scikit-learn < 1.7, which lets duplicates reach check_columns
-    reason="ChurnClassifier._features (churn.py) calls validate_data before check_columns; "
-    "it needs check_unique_columns(X, name='X') first, like the _base.py patch",
-)
 def test_churn_classifier_refuses_duplicated_column_names():
     """ChurnClassifier reads rfm_table features; a duplicated one is a SchemaError."""
     rfm = _customer_tables()["rfm"]

@@ -9,7 +9,7 @@ for ``set_output``. Anything specific to one model belongs in that model's modul
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -33,6 +33,54 @@ __all__: list[str] = []  # private module
 def _has_named_columns(X: object) -> bool:
     """True for a DataFrame whose column names are all strings (sklearn's rule)."""
     return isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns)
+
+
+def read_columns(
+    estimator: BaseEstimator,
+    X: Any,
+    *,
+    reset: bool,
+    columns: list[str],
+    column_params: Mapping[str, str],
+    allow_nan: bool = False,
+) -> tuple[np.ndarray, bool]:
+    """Read ``columns`` of ``X`` as floats by the one column rule of every estimator here.
+
+    A frame with string column names is read by name, in any order, extra columns
+    ignored (after fit: whenever it holds every fitted column); each column is
+    checked with a message that names it. A frame after a fit on an unnamed array,
+    and a plain array, are validated whole by scikit-learn; an array after a fit on
+    a frame is read at the positions the columns had in that frame.
+
+    Returns the array and whether it was read by position from an unnamed array
+    (all its columns, for the caller to select from).
+    """
+    if isinstance(X, pd.DataFrame):
+        check_unique_columns(X, name="X")
+    # At fit, names from an earlier fit do not count (validate_data resets them).
+    names_in = None if reset else getattr(estimator, "feature_names_in_", None)
+    nan_rule: bool | str = "allow-nan" if allow_nan else True
+    if _has_named_columns(X) and (reset or names_in is not None):
+        if names_in is not None and list(X.columns) != list(names_in):
+            # Columns in another order, or added after fit (a "segment" column, say).
+            fitted = list(names_in)
+            if set(fitted) <= set(X.columns):
+                X = X[fitted]
+        validate_data(estimator, X, reset=reset, skip_check_array=True)
+        check_columns(X, column_params, name="X")
+        selected = X[columns]
+        for column in columns:  # a loop over a few columns, for messages that name them
+            check_numeric(selected[column], column=column, allow_nan=allow_nan)
+        arr = check_array(
+            selected, dtype=np.float64, ensure_all_finite=nan_rule, estimator=estimator
+        )
+        return np.asarray(arr), False
+    arr = validate_data(estimator, X, reset=reset, dtype=np.float64, ensure_all_finite=nan_rule)
+    if names_in is not None:
+        # Fitted on a named frame, now given an array of the same width.
+        position = {name: i for i, name in enumerate(names_in)}
+        return np.asarray(arr)[:, [position[c] for c in columns]], False
+    return np.asarray(arr), True
 
 
 class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -76,46 +124,23 @@ class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     # --- template ----------------------------------------------------------------
     def _validate_input(self, X: Any, *, reset: bool) -> np.ndarray:
-        """Return the role columns of ``X`` as a float array, checking names and counts.
+        """Return the role columns of ``X`` as a float array (see :func:`read_columns`).
 
-        One rule for columns: a frame with string column names is read by name, in
-        any order, extra columns ignored (after fit: whenever it holds every fitted
-        column). A plain array is read by position in role order; an array wider
-        than the roles has its leading columns read and the rest ignored, with a
-        :class:`~behaviorseg.exceptions.ColumnsByPositionWarning` at fit naming both.
+        An unnamed array wider than the roles has its leading columns read and the
+        rest ignored, with a :class:`~behaviorseg.exceptions.ColumnsByPositionWarning`
+        at fit naming both.
         """
-        nan_rule: bool | str = "allow-nan" if self._allow_nan else True
-        if isinstance(X, pd.DataFrame):
-            check_unique_columns(X, name="X")
-        # At fit, names from an earlier fit do not count (validate_data resets them).
-        names_in = None if reset else getattr(self, "feature_names_in_", None)
-        # A frame is read by column name, unless the segmenter was fitted on an
-        # unnamed array: then it is read positionally, as scikit-learn does.
-        if _has_named_columns(X) and (reset or names_in is not None):
-            if not reset and names_in is not None and list(X.columns) != list(names_in):
-                # Columns in another order, or added after fit (a "segment" column,
-                # say): a frame holding every fitted column is read by name.
-                fitted = list(names_in)
-                if set(fitted) <= set(X.columns):
-                    X = X[fitted]
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            columns = self._input_columns()
-            check_columns(X, self._column_params(columns), name="X")
-            selected = X[columns]
-            for column in columns:  # a loop over a few columns, for messages that name them
-                check_numeric(selected[column], column=column, allow_nan=self._allow_nan)
-            arr = check_array(
-                selected, dtype=np.float64, ensure_all_finite=nan_rule, estimator=self
-            )
-        else:
-            arr = validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=nan_rule)
-            if not reset and names_in is not None:
-                # Fitted on a named frame, now given an array of the same width:
-                # read the role columns at the positions they had in the frame.
-                position = {name: i for i, name in enumerate(names_in)}
-                arr = arr[:, [position[c] for c in self._input_columns()]]
-            elif names_in is None:
-                arr = self._leading_role_columns(arr, warn=reset)
+        columns = self._input_columns()
+        arr, positional = read_columns(
+            self,
+            X,
+            reset=reset,
+            columns=columns,
+            column_params=self._column_params(columns),
+            allow_nan=self._allow_nan,
+        )
+        if positional:
+            arr = self._leading_role_columns(arr, warn=reset)
         if arr.shape[1] < self._min_features:
             raise ValueError(
                 f"{type(self).__name__} needs at least {self._min_features} feature(s), "

@@ -20,18 +20,15 @@ from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
-    validate_data,
 )
 
-from .._base import BaseSegmenter, _has_named_columns
+from .._base import BaseSegmenter, read_columns
 from .._validation import (
     Constraint,
     InstanceOf,
     Interval,
     Options,
     _first_labels,
-    check_columns,
-    check_numeric,
     validate_params,
 )
 from ..exceptions import DataValidationError
@@ -119,8 +116,9 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         The feature columns read from a DataFrame by name, in any order (default:
         the ``rfm_table`` columns recency_days, frequency, monetary,
         avg_order_value, tenure_days); other columns are ignored, as by the
-        segmenters. A plain array is read positionally: all its
-        columns are features.
+        segmenters. A plain array is read positionally and, as by any
+        scikit-learn classifier, all its columns are features (the segmenters
+        read only as many leading columns as they have roles).
     random_state : int or None, default=None
         Seed of the default classifier; ignored when ``classifier`` is given (set
         the seed on that classifier).
@@ -186,20 +184,10 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def _features(self, X: Any, *, reset: bool) -> np.ndarray:
         """Return the features of ``X`` as floats: a frame by column name, an array by position."""
-        names_in = getattr(self, "feature_names_in_", None)
-        if _has_named_columns(X) and (reset or names_in is not None):
-            fitted = [] if reset or names_in is None else list(names_in)
-            if fitted and list(X.columns) != fitted and set(fitted) <= set(X.columns):
-                X = X[fitted]  # the segmenters' rule: any order, columns added after fit ignored
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            columns = self._feature_columns()
-            check_columns(X, {f"feature_cols[{i}]": c for i, c in enumerate(columns)}, name="X")
-            return np.column_stack([check_numeric(X[c], column=c) for c in columns])
-        arr: np.ndarray = validate_data(self, X, reset=reset, dtype=np.float64)
-        if not reset and names_in is not None:  # fitted on a frame: its feature positions
-            position = {name: i for i, name in enumerate(names_in)}
-            arr = arr[:, [position[c] for c in self._feature_columns()]]
-        return arr
+        columns = self._feature_columns()
+        params = {f"feature_cols[{i}]": c for i, c in enumerate(columns)}
+        arr, _ = read_columns(self, X, reset=reset, columns=columns, column_params=params)
+        return arr  # an unnamed array: all its columns are features, as in scikit-learn
 
     def fit(self, X: Any, y: Any) -> ChurnClassifier:
         """Fit the classifier on customer features ``X`` and churn labels ``y``.
