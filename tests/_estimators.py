@@ -14,6 +14,7 @@ from behaviorseg.segmenters import (
     AssaelSegmenter,
     ChurnClassifier,
     ChurnSegmenter,
+    LifecycleSegmenter,
     MatrixSegmenter,
     RFMSegmenter,
     UsageTierSegmenter,
@@ -58,6 +59,10 @@ def point_at_columns(estimator: Any, names: list[str]) -> Any:
     if isinstance(estimator, AssaelSegmenter):
         axes = {"involvement": ((names[0], 1.0),), "brand_differences": ((names[1], 1.0, -1.0),)}
         return clone(estimator).set_params(**axes)
+    if isinstance(estimator, LifecycleSegmenter):  # the *_col not set to None, in role order
+        roles = ("purchases", "tenure", "recency", "median_gap", "median_earlier_gap", "last_gap")
+        used = [f"{r}_col" for r in roles if getattr(estimator, f"{r}_col") is not None]
+        return clone(estimator).set_params(**dict(zip(used, names, strict=False)))
     if isinstance(estimator, WalkerLoyaltySegmenter):
         return clone(estimator).set_params(behavior=((names[0], -1.0),), attitude_col=names[1])
     params = [k for k, v in estimator.get_params(deep=False).items() if k.endswith("_col")]
@@ -79,6 +84,14 @@ INSTANCES: list[Any] = [
     MatrixSegmenter(),  # positional: column 0 is x, the other columns y
     AssaelSegmenter(),
     WalkerLoyaltySegmenter(attitude_scale=None),  # the checks' numbers are on no survey scale
+    # tenure and recency only (the checks' arrays have 2+ columns), one rhythm for all
+    LifecycleSegmenter(
+        purchases_col=None,
+        median_gap_col=None,
+        median_earlier_gap_col=None,
+        last_gap_col=None,
+        default_gap=10.0,
+    ),
     # >>> other segmenters register here (one line each)
 ]
 
@@ -114,6 +127,7 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "MatrixSegmenter": {**STRING_LABEL_CHECKS},
     "AssaelSegmenter": {**STRING_LABEL_CHECKS},
     "WalkerLoyaltySegmenter": {**STRING_LABEL_CHECKS},
+    "LifecycleSegmenter": {**STRING_LABEL_CHECKS},
     "ChurnClassifier": {},  # a plain binary classifier: every check applies
     # >>> other segmenters register here
 }

@@ -1,6 +1,7 @@
 """Data sets: ``load_*`` bundled real data, ``make_*`` seeded generators with ground truth."""
 
 from ._events import make_events
+from ._lifecycle import make_lifecycle_transactions
 from ._loaders import load_cdnow
 from ._matrix import make_brand_events, make_loyalty_customers
 from ._transactions import make_transactions
@@ -9,6 +10,7 @@ __all__ = [
     "load_cdnow",
     "make_brand_events",
     "make_events",
+    "make_lifecycle_transactions",
     "make_loyalty_customers",
     "make_transactions",
 ]

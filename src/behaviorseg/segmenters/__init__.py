@@ -3,6 +3,7 @@
 from .aida import AIDAStageSegmenter
 from .assael import AssaelSegmenter
 from .churn import ChurnClassifier, ChurnSegmenter
+from .lifecycle import LifecycleSegmenter
 from .matrix import MatrixSegmenter
 from .rfm import RFMSegmenter
 from .usage import UsageTierSegmenter
@@ -13,6 +14,7 @@ __all__ = [
     "AssaelSegmenter",
     "ChurnClassifier",
     "ChurnSegmenter",
+    "LifecycleSegmenter",
     "MatrixSegmenter",
     "RFMSegmenter",
     "UsageTierSegmenter",

@@ -9,14 +9,17 @@ output.
 from ._brands import brand_table
 from ._churn import churn_labels
 from ._events import AIDA_STAGES, funnel_table, usage_table
+from ._lifecycle import LIFECYCLE_STATUSES, lifecycle_table
 from ._transactions import clv_summary, rfm_table
 
 __all__ = [
     "AIDA_STAGES",
+    "LIFECYCLE_STATUSES",
     "brand_table",
     "churn_labels",
     "clv_summary",
     "funnel_table",
+    "lifecycle_table",
     "rfm_table",
     "usage_table",
 ]
