@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 from scipy.linalg import eigh_tridiagonal
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1
 
-from ..exceptions import DataValidationError
-from ._common import (
-    _check_whole,
-    _collapse,
-    _fit_bounded,
-    _Input,
-    _levels,
-    _read_input,
-    _record_fit,
-    _summary_table,
-    _wrap,
-)
+from ._common import _levels, _RepeatBuyingModel
 
 __all__ = ["BetaGeoModel"]
 
@@ -40,6 +26,8 @@ def _log_likelihood_terms(
     t_x: np.ndarray,
     T: np.ndarray,
     levels: tuple[np.ndarray, np.ndarray] | None = None,
+    *,
+    shift: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-row log-likelihood and its gradient (rows x 4) in the natural parameters.
 
@@ -48,6 +36,10 @@ def _log_likelihood_terms(
         L = B(a, b+x)/B(a, b) * G(r+x) a^r / (G(r) (alpha+T)^(r+x))
           + [x > 0] B(a+1, b+x-1)/B(a, b) * G(r+x) alpha^r / (G(r) (alpha+t_x)^(r+x))
 
+    With ``shift=1`` it is the MBG/NBD likelihood (Batislam, Denizel & Filiztekin,
+    2007), where a customer may also drop out right after the first purchase: ``x``
+    becomes ``x + 1`` in the beta functions and the second term is always present.
+
     The gamma-function terms depend on ``x`` only, which takes few distinct values:
     they are evaluated once per value (``levels`` = the distinct values and each
     row's code, from :func:`_levels`) and gathered, which makes the likelihood of a
@@ -55,18 +47,20 @@ def _log_likelihood_terms(
     """
     r, alpha, a, b = params
     values, codes = _levels(x) if levels is None else levels
-    repeat = x > 0
-    # Terms of x alone, on the distinct values (kx = distinct x).
+    repeat = x + shift > 0
+    # Terms of x alone, on the distinct values (kx = distinct x; kb = the dropout
+    # opportunities survived, x + shift).
     kx = values
-    k_repeat = kx > 0
+    kb = kx + shift
+    k_repeat = kb > 0
     with np.errstate(all="ignore"):
         k_common = gammaln(r + kx) - gammaln(r) - betaln(a, b)
-        k_first = betaln(a, b + kx)
-        k_second = np.where(k_repeat, betaln(a + 1, b + kx - 1), -np.inf)
+        k_first = betaln(a, b + kb)
+        k_second = np.where(k_repeat, betaln(a + 1, b + kb - 1), -np.inf)
         k_d_r = digamma(r + kx) - digamma(r)
-        k_psi_abx = digamma(a + b + kx)
-        k_psi_bx = digamma(b + kx)
-        k_d_b_second = np.where(k_repeat, digamma(np.where(k_repeat, b + kx - 1, 1.0)), 0.0)
+        k_psi_abx = digamma(a + b + kb)
+        k_psi_bx = digamma(b + kb)
+        k_d_b_second = np.where(k_repeat, digamma(np.where(k_repeat, b + kb - 1, 1.0)), 0.0)
     d_a_second = np.where(repeat, digamma(a + 1) - digamma(a), 0.0)
 
     log_at = np.log(alpha + T)
@@ -160,7 +154,95 @@ def _expected_count_quadrature(
     return out
 
 
-class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
+def _bg_pmf(
+    n: np.ndarray, t: np.ndarray, r: np.ndarray, alpha: np.ndarray, a: float, b: np.ndarray
+) -> np.ndarray:
+    """P(X(t) = n) of a BG/NBD customer alive at time 0 (Fader, Hardie & Lee, 2005, eq. 8).
+
+    ``B(a, b+n)/B(a, b) NB(n) + [n > 0] B(a+1, b+n-1)/B(a, b) P(NB >= n)``, with
+    ``NB`` the negative binomial count of a Gamma(r, alpha)-Poisson process over
+    ``t``; its tail ``1 - sum_{j<n} NB(j)`` is the regularised incomplete beta
+    function ``I_{t/(alpha+t)}(n, r)``, which does not lose digits to cancellation.
+    """
+    with np.errstate(all="ignore"):
+        log_p = np.log(alpha) - np.log(alpha + t)
+        log_q = np.log(t) - np.log(alpha + t)
+        log_nb = (
+            gammaln(r + n)
+            - gammaln(r)
+            - gammaln(n + 1.0)
+            + r * log_p
+            + np.where(n > 0, n * log_q, 0.0)
+        )
+        first = np.exp(betaln(a, b + n) - betaln(a, b) + log_nb)
+        safe_n = np.where(n > 0, n, 1.0)
+        tail = betainc(safe_n, r, t / (alpha + t))
+        second = np.where(
+            n > 0, np.exp(betaln(a + 1.0, b + safe_n - 1.0) - betaln(a, b)) * tail, 0.0
+        )
+    out: np.ndarray = first + second
+    return out
+
+
+class _BetaGeoFamily(_RepeatBuyingModel):
+    """BG/NBD and MBG/NBD: the same formulas with ``_SHIFT`` dropout opportunities more.
+
+    In BG/NBD a customer may drop out after each repeat purchase (``_SHIFT = 0``);
+    in MBG/NBD also right after the first purchase (``_SHIFT = 1``), so a customer
+    with ``x`` repeat purchases has survived ``x + _SHIFT`` coin flips. Given that
+    they are alive, their dropout probability follows Beta(a, b + x + _SHIFT).
+    """
+
+    _SHIFT: ClassVar[int] = 0
+    _NAMES = ("r", "alpha", "a", "b")
+    _BOUNDS = _BOUNDS
+    _TIME_SCALES = (False, True, False, False)
+
+    def _terms(
+        self,
+        params: np.ndarray,
+        x: np.ndarray,
+        t_x: np.ndarray,
+        T: np.ndarray,
+        levels: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return _log_likelihood_terms(params, x, t_x, T, levels, shift=self._SHIFT)
+
+    def _alive(self, params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> Any:
+        r, alpha, a, b = params
+        flips = x + self._SHIFT
+        repeat = flips > 0
+        with np.errstate(all="ignore"):
+            log_odds = (
+                np.log(a)
+                - np.log(np.where(repeat, b + flips - 1, 1.0))
+                + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+            )
+        return np.where(repeat, expit(-log_odds), 1.0)
+
+    def _expected(
+        self, params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray
+    ) -> Any:
+        r, alpha, a, b = params
+        count = _expected_count(r + x, alpha + T, a, b + x + self._SHIFT, t)
+        return self._alive(params, x, t_x, T) * count
+
+    def _pmf(
+        self,
+        params: np.ndarray,
+        x: np.ndarray,
+        t_x: np.ndarray,
+        T: np.ndarray,
+        t: np.ndarray,
+        n: np.ndarray,
+    ) -> Any:
+        r, alpha, a, b = params
+        alive = self._alive(params, x, t_x, T)
+        fresh = _bg_pmf(n, t, r + x, alpha + T, a, b + x + self._SHIFT)
+        return np.where(n == 0, 1.0 - alive, 0.0) + alive * fresh
+
+
+class BetaGeoModel(_BetaGeoFamily):
     """BG/NBD model of repeat buying (Fader, Hardie & Lee, 2005).
 
     While alive, a customer buys as a Poisson process with rate ``lambda ~
@@ -175,6 +257,11 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
     frequency_col, recency_col, T_col : str
         Column names read from a DataFrame. A plain array is read by position in
         that order.
+    penalizer_coef : float
+        Optional L2 penalty, lifetimes' definition: ``penalizer_coef * (r**2 +
+        (alpha / max T)**2 + a**2 + b**2)`` added to the mean negative
+        log-likelihood, so that fits match lifetimes' ``BetaGeoFitter`` with the
+        same ``penalizer_coef``. Default 0: exact maximum likelihood.
 
     Attributes
     ----------
@@ -199,6 +286,10 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
       convention), not the days since it (``rfm_table``'s ``recency_days``). Passing
       an ``rfm_table`` raises a :class:`~behaviorseg.exceptions.SchemaError` that
       says so.
+    - **P(alive).** ``1 / (1 + [x > 0] a / (b + x - 1) * ((alpha + T) / (alpha +
+      t_x))^(r + x))`` (Fader, Hardie & Lee, 2005, eq. 11); ``expected_purchases``
+      is their eq. 10, ``expected_purchases_new`` eq. 9 and
+      ``probability_of_n_purchases`` for a new customer eq. 8.
     - **One-time buyers.** A customer with frequency 0 cannot have dropped out in
       this model (dropout happens after a repeat purchase), so
       ``probability_alive`` is 1 for them: that is the model's answer, not a bug.
@@ -212,7 +303,8 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
       where the likelihood is nearly flat in ``a`` and ``b`` (few repeat buyers) it
       may stop at a bound; a :class:`~behaviorseg.exceptions.BehaviorsegWarning`
       names the parameter and its region, its standard error is ``nan``, and every
-      prediction stays finite in the whole region. No penalty is added.
+      prediction stays finite in the whole region. No penalty is added unless
+      ``penalizer_coef`` > 0.
     - **Determinism.** Identical rows are collapsed and the distinct rows sorted
       before the likelihood is summed, and the optimum is polished by Newton steps:
       the parameters are bit-identical under any reordering of the customers.
@@ -239,346 +331,3 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
     b        2.426
     Name: params_, dtype: float64
     """
-
-    def __init__(
-        self,
-        *,
-        frequency_col: str = "frequency",
-        recency_col: str = "recency",
-        T_col: str = "T",
-    ) -> None:
-        self.frequency_col = frequency_col
-        self.recency_col = recency_col
-        self.T_col = T_col
-
-    # -- input ---------------------------------------------------------------------------
-
-    def _read(self, X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Input]:
-        data = _read_input(
-            X,
-            {
-                "x": ("frequency_col", self.frequency_col),
-                "t_x": ("recency_col", self.recency_col),
-                "T": ("T_col", self.T_col),
-            },
-            owner=type(self).__name__,
-        )
-        x, t_x, T = data.values["x"], data.values["t_x"], data.values["T"]
-        _check_whole(x, self.frequency_col)
-        late = t_x > T
-        if late.any():
-            raise DataValidationError(
-                f"{int(late.sum())} rows have {self.recency_col!r} > {self.T_col!r}: the age at "
-                f"the last purchase cannot exceed the age at the end of the window"
-            )
-        orphan = (x > 0) & (t_x == 0)
-        if orphan.any():
-            raise DataValidationError(
-                f"{int(orphan.sum())} rows have {self.frequency_col!r} > 0 but "
-                f"{self.recency_col!r} == 0: a repeat purchase happens after the first one. "
-                f"Is {self.recency_col!r} the age at the last purchase (clv_summary), not the "
-                f"days since it?"
-            )
-        return x, t_x, T, data
-
-    # -- fitting -------------------------------------------------------------------------
-
-    def fit(self, X: Any, y: Any = None) -> BetaGeoModel:
-        """Fit the four parameters by maximum likelihood.
-
-        Parameters
-        ----------
-        X : DataFrame or array of shape (n_customers, 3)
-            The ``clv_summary`` table (frequency, recency, T).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : BetaGeoModel
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> import behaviorseg as bs
-        >>> from behaviorseg.models import BetaGeoModel
-        >>> X = bs.clv_summary(bs.datasets.load_cdnow(), freq="W")
-        >>> model = BetaGeoModel().fit(X)
-        >>> model.params_.index.tolist(), model.n_customers_
-        (['r', 'alpha', 'a', 'b'], 2357)
-        """
-        x, t_x, T, _ = self._read(X)
-        if len(x) == 0:
-            raise DataValidationError("BetaGeoModel.fit needs at least one customer, got 0")
-        if not (x > 0).any():
-            raise DataValidationError(
-                f"column {self.frequency_col!r} is 0 for all {len(x)} customers: with no "
-                f"repeat buyer the dropout process cannot be estimated"
-            )
-        # Distinct rows in sorted order: the fit does not depend on the row order.
-        (ux, ut, uT), weights = _collapse(x, t_x, T)
-        w = weights.astype(np.float64)
-        n = float(w.sum())
-        # Times are fitted in units of the mean age T, so the search region and the
-        # optimiser's path do not depend on the summary's time unit: fitting on ages
-        # in days rather than weeks gives the same r, a, b and 7 x alpha.
-        scale = float(w @ uT) / n
-        uts, uTs = ut / scale, uT / scale
-        levels = _levels(ux)
-
-        def negloglik(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-            params = np.exp(log_params)
-            ll, grad = _log_likelihood_terms(params, ux, uts, uTs, levels)
-            value = -float(w @ ll) / n
-            gradient = -(w @ grad) / n * params
-            if not np.isfinite(value):
-                return np.inf, np.zeros(4)
-            return value, gradient
-
-        def natural_gradient(params: np.ndarray) -> np.ndarray:
-            _, grad = _log_likelihood_terms(params, ux, uts, uTs, levels)
-            out: np.ndarray = -(w @ grad) / n
-            return out
-
-        alpha0 = 1.0 / max(float(w @ ux) / n, 1e-3)  # mean T / mean x, in units of mean T
-        starts = [
-            np.log([1.0, alpha0, 1.0, 1.0]),
-            np.log([0.5, alpha0, 0.5, 2.0]),
-            np.log([0.1, 0.1 * alpha0, 0.1, 0.1]),
-        ]
-        result, at_bound = _fit_bounded(negloglik, starts, _BOUNDS, owner="BetaGeoModel")
-        _record_fit(
-            self,
-            _NAMES,
-            result,
-            units=np.array([1.0, scale, 1.0, 1.0]),
-            bounds=_BOUNDS,
-            at_bound=at_bound,
-            n_total=n,
-            gradient=natural_gradient,
-            log_likelihood=lambda params: float(
-                w @ _log_likelihood_terms(params, ux, ut, uT, levels)[0]
-            ),
-        )
-        self.n_customers_ = len(x)
-        self.n_distinct_ = len(ux)
-        return self
-
-    def summary(self) -> pd.DataFrame:
-        """Parameters with standard errors and 95 % intervals.
-
-        Returns
-        -------
-        DataFrame
-            Indexed by parameter: ``estimate``, ``std_error``, ``ci_low``,
-            ``ci_high`` (Wald intervals on the log scale, so they stay positive).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> import behaviorseg as bs
-        >>> from behaviorseg.models import BetaGeoModel
-        >>> X = bs.clv_summary(bs.datasets.load_cdnow(), freq="W")
-        >>> list(BetaGeoModel().fit(X).summary().columns)
-        ['estimate', 'std_error', 'ci_low', 'ci_high']
-        """
-        check_is_fitted(self, "params_")
-        return _summary_table(self.params_, self.standard_errors_)
-
-    # -- predictions ---------------------------------------------------------------------
-
-    def log_likelihood(self, X: Any) -> Any:
-        """Log-likelihood of each customer's history under the fitted parameters.
-
-        Parameters
-        ----------
-        X : DataFrame or array of shape (n_customers, 3)
-            frequency, recency, T.
-
-        Returns
-        -------
-        Series or ndarray
-            One value per row (their sum over the fitted data is ``log_likelihood_``).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> import behaviorseg as bs
-        >>> from behaviorseg.models import BetaGeoModel
-        >>> X = bs.clv_summary(bs.datasets.load_cdnow(), freq="W")
-        >>> model = BetaGeoModel().fit(X)
-        >>> bool(np.isclose(model.log_likelihood(X).sum(), model.log_likelihood_))
-        True
-        """
-        check_is_fitted(self, "params_")
-        x, t_x, T, data = self._read(X)
-        ll, _ = _log_likelihood_terms(self.params_.to_numpy(), x, t_x, T)
-        return _wrap(ll, data.index, "log_likelihood")
-
-    def probability_alive(self, X: Any) -> Any:
-        """Probability that each customer is still alive at the end of the window.
-
-        ``1 / (1 + [x > 0] a / (b + x - 1) * ((alpha + T) / (alpha + t_x))^(r + x))``
-        (Fader, Hardie & Lee, 2005, eq. 11), evaluated in log space. It is 1 for
-        customers with no repeat purchase (see the class notes).
-
-        Parameters
-        ----------
-        X : DataFrame or array of shape (n_customers, 3)
-            frequency, recency, T.
-
-        Returns
-        -------
-        Series or ndarray
-            Values in [0, 1].
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> import behaviorseg as bs
-        >>> from behaviorseg.models import BetaGeoModel
-        >>> X = bs.clv_summary(bs.datasets.load_cdnow(), freq="W")
-        >>> alive = BetaGeoModel().fit(X).probability_alive(X)
-        >>> bool(alive[X["frequency"] == 0].eq(1.0).all() and alive.between(0, 1).all())
-        True
-        """
-        check_is_fitted(self, "params_")
-        x, t_x, T, data = self._read(X)
-        return _wrap(self._alive(x, t_x, T), data.index, "probability_alive")
-
-    def _alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        r, alpha, a, b = self.params_.to_numpy()
-        repeat = x > 0
-        with np.errstate(all="ignore"):
-            log_odds = (
-                np.log(a)
-                - np.log(np.where(repeat, b + x - 1, 1.0))
-                + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-            )
-        alive: np.ndarray = np.where(repeat, expit(-log_odds), 1.0)
-        return alive
-
-    def probability_no_purchase(self, X: Any, t: Any) -> Any:
-        """Probability that each customer makes no purchase in the next ``t`` periods.
-
-        ``(1 - P(alive)) + P(alive) * ((alpha + T) / (alpha + T + t))^(r + x)``: a
-        customer buys nothing if they have dropped out, or if they are alive and
-        their (posterior gamma) Poisson rate yields no event in ``t`` (BG/NBD drops
-        out only right after a purchase). Unlike ``1 - probability_alive`` it is
-        informative for one-time buyers too, which makes it the better churn score
-        for a question such as "no purchase in the next quarter".
-
-        Parameters
-        ----------
-        X : DataFrame or array of shape (n_customers, 3)
-            frequency, recency, T.
-        t : float or array of shape (n_customers,)
-            Length of the future period, in the summary's time unit (>= 0).
-
-        Returns
-        -------
-        Series or ndarray
-            Values in [0, 1]; non-increasing in ``t``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> import behaviorseg as bs
-        >>> from behaviorseg.models import BetaGeoModel
-        >>> X = bs.clv_summary(bs.datasets.load_cdnow(), freq="W")
-        >>> model = BetaGeoModel().fit(X)
-        >>> quiet = model.probability_no_purchase(X, 13)
-        >>> bool((quiet >= 1 - model.probability_alive(X)).all())
-        True
-        """
-        check_is_fitted(self, "params_")
-        x, t_x, T, data = self._read(X)
-        horizon = self._check_t(t, len(x))
-        r, alpha, _, _ = self.params_.to_numpy()
-        alive = self._alive(x, t_x, T)
-        silent = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + horizon)))
-        value = np.clip(1.0 - alive + alive * silent, 0.0, 1.0)
-        return _wrap(value, data.index, "probability_no_purchase")
-
-    def expected_purchases(self, X: Any, t: Any) -> Any:
-        """Expected number of purchases in the next ``t`` periods, given each history.
-
-        The conditional expectation ``E[Y(t) | x, t_x, T]`` of Fader, Hardie & Lee
-        (2005, eq. 10): the probability of being alive times the expected purchases
-        of a live customer whose rate and dropout follow the posterior.
-
-        Parameters
-        ----------
-        X : DataFrame or array of shape (n_customers, 3)
-            frequency, recency, T.
-        t : float or array of shape (n_customers,)
-            Length of the future period, in the summary's time unit (>= 0).
-
-        Returns
-        -------
-        Series or ndarray
-            Non-negative expected counts.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> import behaviorseg as bs
-        >>> from behaviorseg.models import BetaGeoModel
-        >>> X = bs.clv_summary(bs.datasets.load_cdnow(), freq="W")
-        >>> model = BetaGeoModel().fit(X)
-        >>> bool(np.all(model.expected_purchases(X, 20) >= model.expected_purchases(X, 10)))
-        True
-        """
-        check_is_fitted(self, "params_")
-        x, t_x, T, data = self._read(X)
-        horizon = self._check_t(t, len(x))
-        r, alpha, a, b = self.params_.to_numpy()
-        count = _expected_count(r + x, alpha + T, a, b + x, horizon)
-        expected = np.maximum(self._alive(x, t_x, T) * count, 0.0)
-        return _wrap(expected, data.index, "expected_purchases")
-
-    def expected_purchases_new(self, t: Any) -> Any:
-        """Expected number of purchases of a new customer in their first ``t`` periods.
-
-        The unconditional ``E[X(t)]`` (Fader, Hardie & Lee, 2005, eq. 9): repeat
-        purchases after the first one, which opens the customer's clock.
-
-        Parameters
-        ----------
-        t : float or array
-            Time since the first purchase, in the summary's time unit (>= 0).
-
-        Returns
-        -------
-        float or ndarray
-            Same shape as ``t``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> import behaviorseg as bs
-        >>> from behaviorseg.models import BetaGeoModel
-        >>> X = bs.clv_summary(bs.datasets.load_cdnow(), freq="W")
-        >>> curve = BetaGeoModel().fit(X).expected_purchases_new([10, 20, 30])
-        >>> bool(np.all(np.diff(curve) > 0))
-        True
-        """
-        check_is_fitted(self, "params_")
-        scalar = np.ndim(t) == 0
-        horizon = np.atleast_1d(np.asarray(t, dtype=np.float64))
-        horizon = self._check_t(horizon, len(horizon))
-        r, alpha, a, b = self.params_.to_numpy()
-        ones = np.ones_like(horizon)
-        out = np.maximum(_expected_count(r * ones, alpha * ones, a, b * ones, horizon), 0.0)
-        return float(out[0]) if scalar else out
-
-    @staticmethod
-    def _check_t(t: Any, n_rows: int) -> np.ndarray:
-        horizon = np.asarray(t, dtype=np.float64)
-        if horizon.ndim == 0:
-            horizon = np.full(n_rows, float(horizon))
-        if horizon.shape != (n_rows,):
-            raise ValueError(f"t must be a number or {n_rows} numbers, got shape {horizon.shape}")
-        if not np.all(np.isfinite(horizon)) or np.any(horizon < 0):
-            raise ValueError("t must hold finite, non-negative period lengths")
-        return horizon
