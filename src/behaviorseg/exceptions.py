@@ -22,6 +22,7 @@ __all__ = [
     "ColumnsByPositionWarning",
     "ConvergenceError",
     "DataValidationError",
+    "ProtectedAttributeError",
     "RowsExcludedWarning",
     "SchemaError",
 ]
@@ -74,6 +75,27 @@ class ConvergenceError(BehaviorsegError, RuntimeError):
     --------
     >>> from behaviorseg.exceptions import ConvergenceError
     >>> issubclass(ConvergenceError, RuntimeError)
+    True
+    """
+
+
+class ProtectedAttributeError(BehaviorsegError, ValueError):
+    """A special category of personal data was about to become a segmentation criterion.
+
+    Raised where a column is used to *separate* customers (the features of
+    :func:`~behaviorseg.profiling.distinguishing_features`, the segmentations
+    crossed by :func:`~behaviorseg.profiling.cross_segments`) when its name looks
+    like one of the special categories of the GDPR, art. 9(1) (racial or ethnic
+    origin, religious or philosophical beliefs, political opinions, trade-union
+    membership, health, sex life or sexual orientation, genetic or biometric
+    data), or when the caller declared it so. The message names the column and
+    the rule; ``allow_protected=True`` opts in explicitly, e.g. for a fairness
+    audit.
+
+    Examples
+    --------
+    >>> from behaviorseg.exceptions import ProtectedAttributeError
+    >>> issubclass(ProtectedAttributeError, ValueError)
     True
     """
 
