@@ -17,13 +17,12 @@ True
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import datasets, exceptions, kpi, models, segmenters, summaries
+from . import datasets, exceptions, kpi, models, profiling, segmenters, summaries
 from .segmenters import (
     AIDAStageSegmenter,
     AssaelSegmenter,
     ChurnClassifier,
     ChurnSegmenter,
-    LifecycleSegmenter,
     MatrixSegmenter,
     RFMSegmenter,
     UsageTierSegmenter,
@@ -34,7 +33,6 @@ from .summaries import (
     churn_labels,
     clv_summary,
     funnel_table,
-    lifecycle_table,
     rfm_table,
     usage_table,
 )
@@ -49,7 +47,6 @@ __all__ = [
     "AssaelSegmenter",
     "ChurnClassifier",
     "ChurnSegmenter",
-    "LifecycleSegmenter",
     "MatrixSegmenter",
     "RFMSegmenter",
     "UsageTierSegmenter",
@@ -62,8 +59,8 @@ __all__ = [
     "exceptions",
     "funnel_table",
     "kpi",
-    "lifecycle_table",
     "models",
+    "profiling",
     "rfm_table",
     "segmenters",
     "summaries",
