@@ -31,6 +31,7 @@ from .segmenters import (
 )
 from .summaries import (
     brand_table,
+    calibration_holdout_split,
     churn_labels,
     clv_summary,
     funnel_table,
@@ -56,6 +57,7 @@ __all__ = [
     "WalkerLoyaltySegmenter",
     "__version__",
     "brand_table",
+    "calibration_holdout_split",
     "churn_labels",
     "clv_summary",
     "datasets",

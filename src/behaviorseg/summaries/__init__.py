@@ -9,6 +9,7 @@ output.
 from ._brands import brand_table
 from ._churn import churn_labels
 from ._events import AIDA_STAGES, funnel_table, usage_table
+from ._holdout import calibration_holdout_split
 from ._lifecycle import LIFECYCLE_STATUSES, lifecycle_table
 from ._transactions import clv_summary, rfm_table
 
@@ -16,6 +17,7 @@ __all__ = [
     "AIDA_STAGES",
     "LIFECYCLE_STATUSES",
     "brand_table",
+    "calibration_holdout_split",
     "churn_labels",
     "clv_summary",
     "funnel_table",
