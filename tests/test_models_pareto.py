@@ -161,12 +161,23 @@ def test_sample_weight_of_collapsed_rows_equals_the_expanded_fit(pareto, cdnow_s
 
 def test_penalizer_matches_lifetimes_definition(cdnow_summary):
     """penalizer_coef=0.01: lifetimes adds 0.01 * sum(params**2), times in units of max T,
-    to the total negative log-likelihood; its Nelder-Mead stops at tol 1e-4, hence 1e-4."""
+    to the total negative log-likelihood. Its Nelder-Mead stops at tol 1e-4 (where
+    depends on the scipy version), so the parameters agree to 1e-3 and ours are at least
+    as good under lifetimes' own objective."""
     model = ParetoNBDModel(penalizer_coef=0.01).fit(cdnow_summary)
+    x, t_x, T = _columns(cdnow_summary)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = ParetoNBDFitter(penalizer_coef=0.01).fit(*_columns(cdnow_summary))
-    np.testing.assert_allclose(model.params_, ref.params_.to_numpy(), rtol=1e-4)
+        ref = ParetoNBDFitter(penalizer_coef=0.01).fit(x, t_x, T)
+    np.testing.assert_allclose(model.params_, ref.params_.to_numpy(), rtol=1e-3)
+    units = np.array([1.0, 1.0 / T.max(), 1.0, 1.0 / T.max()])  # lifetimes' time scale
+
+    def objective(params: np.ndarray) -> float:
+        return ParetoNBDFitter._negative_log_likelihood(
+            params * units, x, t_x / T.max(), T / T.max(), np.ones(len(x)), 0.01
+        )
+
+    assert objective(model.params_.to_numpy()) <= objective(ref.params_.to_numpy()) + 1e-9
     assert model.params_["beta"] < ParetoNBDModel().fit(cdnow_summary).params_["beta"]
 
 
