@@ -9,7 +9,7 @@ for ``set_output``. Anything specific to one model belongs in that model's modul
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -40,8 +40,8 @@ def read_columns(
     X: Any,
     *,
     reset: bool,
-    columns: list[str],
-    column_params: Mapping[str, str],
+    columns: Callable[[], list[str]],
+    column_params: Callable[[list[str]], Mapping[str, str]],
     allow_nan: bool = False,
 ) -> tuple[np.ndarray, bool]:
     """Read ``columns`` of ``X`` as floats by the one column rule of every estimator here.
@@ -52,6 +52,8 @@ def read_columns(
     and a plain array, are validated whole by scikit-learn; an array after a fit on
     a frame is read at the positions the columns had in that frame.
 
+    ``columns`` and ``column_params`` are called after ``validate_data`` has set
+    ``feature_names_in_`` (a segmenter may derive its columns from them).
     Returns the array and whether it was read by position from an unnamed array
     (all its columns, for the caller to select from).
     """
@@ -67,9 +69,10 @@ def read_columns(
             if set(fitted) <= set(X.columns):
                 X = X[fitted]
         validate_data(estimator, X, reset=reset, skip_check_array=True)
-        check_columns(X, column_params, name="X")
-        selected = X[columns]
-        for column in columns:  # a loop over a few columns, for messages that name them
+        names = columns()
+        check_columns(X, column_params(names), name="X")
+        selected = X[names]
+        for column in names:  # a loop over a few columns, for messages that name them
             check_numeric(selected[column], column=column, allow_nan=allow_nan)
         arr = check_array(
             selected, dtype=np.float64, ensure_all_finite=nan_rule, estimator=estimator
@@ -79,7 +82,7 @@ def read_columns(
     if names_in is not None:
         # Fitted on a named frame, now given an array of the same width.
         position = {name: i for i, name in enumerate(names_in)}
-        return np.asarray(arr)[:, [position[c] for c in columns]], False
+        return np.asarray(arr)[:, [position[c] for c in columns()]], False
     return np.asarray(arr), True
 
 
@@ -130,13 +133,12 @@ class BaseSegmenter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         rest ignored, with a :class:`~behaviorseg.exceptions.ColumnsByPositionWarning`
         at fit naming both.
         """
-        columns = self._input_columns()
         arr, positional = read_columns(
             self,
             X,
             reset=reset,
-            columns=columns,
-            column_params=self._column_params(columns),
+            columns=self._input_columns,
+            column_params=self._column_params,
             allow_nan=self._allow_nan,
         )
         if positional:

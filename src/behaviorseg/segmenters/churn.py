@@ -184,9 +184,13 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def _features(self, X: Any, *, reset: bool) -> np.ndarray:
         """Return the features of ``X`` as floats: a frame by column name, an array by position."""
-        columns = self._feature_columns()
-        params = {f"feature_cols[{i}]": c for i, c in enumerate(columns)}
-        arr, _ = read_columns(self, X, reset=reset, columns=columns, column_params=params)
+        arr, _ = read_columns(
+            self,
+            X,
+            reset=reset,
+            columns=self._feature_columns,
+            column_params=lambda cols: {f"feature_cols[{i}]": c for i, c in enumerate(cols)},
+        )
         return arr  # an unnamed array: all its columns are features, as in scikit-learn
 
     def fit(self, X: Any, y: Any) -> ChurnClassifier:
