@@ -21,6 +21,7 @@ PUBLIC_MODULES = [
     "behaviorseg.datasets",
     "behaviorseg.exceptions",
     "behaviorseg.plotting",
+    "behaviorseg.profiling",
 ]
 
 
