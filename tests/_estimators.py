@@ -14,6 +14,7 @@ from behaviorseg.segmenters import (
     AssaelSegmenter,
     ChurnClassifier,
     ChurnSegmenter,
+    EngagementSegmenter,
     LifecycleSegmenter,
     MatrixSegmenter,
     RFMSegmenter,
@@ -59,6 +60,10 @@ def point_at_columns(estimator: Any, names: list[str]) -> Any:
     if isinstance(estimator, AssaelSegmenter):
         axes = {"involvement": ((names[0], 1.0),), "brand_differences": ((names[1], 1.0, -1.0),)}
         return clone(estimator).set_params(**axes)
+    if isinstance(estimator, EngagementSegmenter):  # the score (and the columns not None)
+        roles = ("score", "earlier", "recent", "delivered")
+        used = [f"{r}_col" for r in roles if getattr(estimator, f"{r}_col") is not None]
+        return clone(estimator).set_params(**dict(zip(used, names, strict=False)))
     if isinstance(estimator, LifecycleSegmenter):  # the *_col not set to None, in role order
         roles = ("purchases", "tenure", "recency", "median_gap", "median_earlier_gap", "last_gap")
         used = [f"{r}_col" for r in roles if getattr(estimator, f"{r}_col") is not None]
@@ -92,6 +97,7 @@ INSTANCES: list[Any] = [
         last_gap_col=None,
         default_gap=10.0,
     ),
+    EngagementSegmenter(earlier_col=None, recent_col=None, delivered_col=None),  # score only
     # >>> other segmenters register here (one line each)
 ]
 
@@ -128,6 +134,13 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "AssaelSegmenter": {**STRING_LABEL_CHECKS},
     "WalkerLoyaltySegmenter": {**STRING_LABEL_CHECKS},
     "LifecycleSegmenter": {**STRING_LABEL_CHECKS},
+    "EngagementSegmenter": {
+        **STRING_LABEL_CHECKS,
+        "check_positive_only_tag_during_fit": (
+            "as for UsageTierSegmenter: the check centres iris, which leaves column 0 "
+            "positive, and the score-only instance reads column 0 alone"
+        ),
+    },
     "ChurnClassifier": {},  # a plain binary classifier: every check applies
     # >>> other segmenters register here
 }

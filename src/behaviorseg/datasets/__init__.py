@@ -1,5 +1,6 @@
 """Data sets: ``load_*`` bundled real data, ``make_*`` seeded generators with ground truth."""
 
+from ._engagement import make_engagement_events
 from ._events import make_events
 from ._lifecycle import make_lifecycle_transactions
 from ._loaders import load_cdnow
@@ -9,6 +10,7 @@ from ._transactions import make_transactions
 __all__ = [
     "load_cdnow",
     "make_brand_events",
+    "make_engagement_events",
     "make_events",
     "make_lifecycle_transactions",
     "make_loyalty_customers",

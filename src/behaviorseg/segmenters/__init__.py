@@ -3,6 +3,7 @@
 from .aida import AIDAStageSegmenter
 from .assael import AssaelSegmenter
 from .churn import ChurnClassifier, ChurnSegmenter
+from .engagement import EngagementSegmenter
 from .lifecycle import LifecycleSegmenter
 from .matrix import MatrixSegmenter
 from .rfm import RFMSegmenter
@@ -14,6 +15,7 @@ __all__ = [
     "AssaelSegmenter",
     "ChurnClassifier",
     "ChurnSegmenter",
+    "EngagementSegmenter",
     "LifecycleSegmenter",
     "MatrixSegmenter",
     "RFMSegmenter",

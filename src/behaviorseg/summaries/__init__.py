@@ -8,6 +8,7 @@ output.
 
 from ._brands import brand_table
 from ._churn import churn_labels
+from ._engagement import DEFAULT_ENGAGEMENT_WEIGHTS, ENGAGEMENT_SEGMENTS, engagement_table
 from ._events import AIDA_STAGES, funnel_table, usage_table
 from ._holdout import calibration_holdout_split
 from ._lifecycle import LIFECYCLE_STATUSES, lifecycle_table
@@ -15,11 +16,14 @@ from ._transactions import clv_summary, rfm_table
 
 __all__ = [
     "AIDA_STAGES",
+    "DEFAULT_ENGAGEMENT_WEIGHTS",
+    "ENGAGEMENT_SEGMENTS",
     "LIFECYCLE_STATUSES",
     "brand_table",
     "calibration_holdout_split",
     "churn_labels",
     "clv_summary",
+    "engagement_table",
     "funnel_table",
     "lifecycle_table",
     "rfm_table",

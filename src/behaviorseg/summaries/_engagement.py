@@ -1,0 +1,237 @@
+"""Interaction logs → engagement per customer: ``engagement_table``.
+
+The log goes through the event summaries' preparation step
+(:func:`._events._prepare_events`); interaction types are coded once from the
+``weights`` lookup and every per-customer measure is a ``np.bincount`` or a
+``np.maximum.at`` over dense (customer, type) or (customer, channel) cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import as_duration, warn_excluded
+from ._events import _prepare_events
+from ._transactions import _NS_PER_DAY, _to_ns
+
+__all__ = ["DEFAULT_ENGAGEMENT_WEIGHTS", "ENGAGEMENT_SEGMENTS", "engagement_table"]
+
+#: Interaction types and their weight in the engagement score: a delivered message
+#: is no interaction (0); an open is the unit; a click, a comment or a share is a
+#: deliberate act worth several opens; taking part in an event is the strongest
+#: signal. Pass ``weights=`` with your own event names and weights.
+DEFAULT_ENGAGEMENT_WEIGHTS: tuple[tuple[str, float], ...] = (
+    ("delivered", 0.0),
+    ("open", 1.0),
+    ("click", 3.0),
+    ("event", 5.0),
+    ("like", 1.0),
+    ("comment", 3.0),
+    ("share", 4.0),
+)
+
+#: The segments of :class:`~behaviorseg.segmenters.EngagementSegmenter` with its
+#: default tier names, least engaged first, then the two explicit segments. Kept
+#: here, below both the segmenter and the generator that returns the true segment.
+ENGAGEMENT_SEGMENTS: tuple[str, ...] = (
+    "disengaged",
+    "passive",
+    "engaged",
+    "highly engaged",
+    "re-engagement candidate",
+    "unreachable",
+)
+
+
+def _weights(weights: Any) -> tuple[tuple[str, float], ...]:
+    """``weights`` as (event name, finite weight >= 0) pairs; default the documented ones."""
+    if weights is None:
+        return DEFAULT_ENGAGEMENT_WEIGHTS
+    items = list(weights.items()) if isinstance(weights, Mapping) else list(weights)
+    pairs: list[tuple[str, float]] = []
+    for item in items:  # a loop over a handful of interaction types
+        ok = isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)
+        if not ok or isinstance(item[1], bool) or not isinstance(item[1], (int, float)):
+            raise ValueError(
+                f"weights entry {item!r} is not an (event name, weight) pair; write e.g. "
+                f"(('open', 1.0), ('click', 3.0))"
+            )
+        if not (np.isfinite(item[1]) and item[1] >= 0):
+            raise ValueError(f"weights: the weight of {item[0]!r} must be a finite number >= 0")
+        pairs.append((item[0], float(item[1])))
+    names = [name for name, _ in pairs]
+    if not names or len(set(names)) != len(names):
+        raise ValueError(f"weights must name each event type once, got {names}")
+    return tuple(pairs)
+
+
+def engagement_table(
+    events: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    channel_col: str | None = None,
+    as_of: Any = None,
+    half_life: Any = "30D",
+    weights: Mapping[str, float] | Sequence[tuple[str, float]] | None = None,
+    recent_window: Any = "90D",
+    rate_events: tuple[str, str, str] = ("delivered", "open", "click"),
+) -> pd.DataFrame:
+    """Summarise an interaction log into engagement per customer.
+
+    Parameters
+    ----------
+    events : DataFrame
+        One row per delivered message or interaction, with a customer id, a
+        timestamp and an event name (and optionally a channel). Not modified.
+    customer_col, time_col, event_col : str
+        Column names.
+    channel_col : str or None
+        Column with the channel (``"email"``, ``"social"``, ...); adds one
+        ``days_since_last_<channel>`` column per channel.
+    as_of : date-like or None
+        End of the observation, inclusive. Rows after it are excluded with a
+        :class:`~behaviorseg.exceptions.RowsExcludedWarning` that counts them.
+        Default: the last timestamp in the log.
+    half_life : str, Timedelta or number of days, default="30D"
+        Half-life of the recency decay of ``engagement_score``: an interaction
+        this old counts half.
+    weights : mapping, tuple of (event, weight) pairs or None
+        The interaction types (event names) and their weights;
+        default :data:`DEFAULT_ENGAGEMENT_WEIGHTS`. Rows with other event names
+        are ignored with a warning that counts them (their customers stay in
+        the table).
+    recent_window : str, Timedelta or number of days, default="90D"
+        The recent window, ``(as_of - recent_window, as_of]``; the earlier window
+        is the equally long one just before it.
+    rate_events : tuple of three str, default=("delivered", "open", "click")
+        The event names of a delivered message, an open and a click, for the
+        rates. Each must be in ``weights``.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer with any row at or before ``as_of`` (also those
+        who received messages and never reacted: zeros), indexed by customer id
+        (sorted), with:
+
+        - ``engagement_score`` (float): sum over interactions of weight ×
+          ``0.5 ** (age / half_life)``.
+        - ``earlier_score``, ``recent_score`` (float): sum of the weights (no
+          decay) in the earlier and the recent window.
+        - ``recent_delivered`` (int): messages delivered in the recent window
+          (0: the customer cannot be reached, e.g. unsubscribed).
+        - ``n_<event>`` (int): count of each event type in ``weights``.
+        - ``open_rate`` = opens / delivered, ``click_rate`` = clicks / delivered
+          (click-through rate), ``click_to_open_rate`` = clicks / opens (float):
+          NaN where the denominator (``n_delivered``, ``n_open``) is 0.
+        - ``days_since_last_interaction`` (float): days since the last event
+          other than a delivery; NaN if none.
+        - ``days_since_last_<channel>`` (float, with ``channel_col``): the same
+          per channel, channels in sorted order.
+
+    Notes
+    -----
+    Counts and rates use the whole log up to ``as_of``. A click without a
+    logged open (images blocked) still counts, so ``click_to_open_rate`` can
+    exceed 1 on real logs.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from behaviorseg.summaries import engagement_table
+    >>> log = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2, 2, 3],
+    ...     "timestamp": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-03-02",
+    ...                                  "2024-03-01", "2024-03-31", "2024-03-15"]),
+    ...     "event": ["delivered", "open", "click", "delivered", "delivered", "like"],
+    ... })
+    >>> table = engagement_table(log, as_of="2024-03-31")
+    >>> table[["engagement_score", "recent_delivered", "open_rate", "click_to_open_rate"]]
+                 engagement_score  recent_delivered  open_rate  click_to_open_rate
+    customer_id
+    1                    2.035...                 1        1.0                 1.0
+    2                    0.000...                 2        0.0                 NaN
+    3                    0.690...                 0        NaN                 NaN
+    """
+    pairs = _weights(weights)
+    names = [name for name, _ in pairs]
+    missing = [e for e in rate_events if e not in names]
+    if len(rate_events) != 3 or missing:
+        raise ValueError(
+            f"rate_events={rate_events!r} must name the delivered, open and click events, "
+            f"each in weights (missing: {missing}); event types: {names}"
+        )
+    half_life_days = as_duration(half_life, "half_life") / pd.Timedelta(days=1)
+    window_days = as_duration(recent_window, "recent_window") / pd.Timedelta(days=1)
+    log = _prepare_events(
+        events,
+        customer_col=customer_col,
+        time_col=time_col,
+        other_cols={"event_col": event_col, "channel_col": channel_col},
+        as_of=as_of,
+    )
+    n, k = len(log.customers), len(pairs)
+    kind = log.frame[event_col].map({name: j for j, name in enumerate(names)})
+    kind_arr = kind.to_numpy(dtype=np.float64, na_value=np.nan)
+    known = ~np.isnan(kind_arr)
+    n_unknown = int((~known).sum())
+    if n_unknown:
+        counts = log.frame[event_col].loc[~known].value_counts(dropna=False).head(3)
+        shown = ", ".join(f"{name!r} ({count})" for name, count in counts.items())
+        warn_excluded(
+            n_unknown,
+            f"rows have event names not in weights (e.g. {shown}) and were ignored; their "
+            f"customers stay in the table",
+        )
+    codes, types = log.codes[known], kind_arr[known].astype(np.int64)
+    age = (_to_ns(log.as_of) - log.ns[known]) / _NS_PER_DAY
+    weight = np.array([w for _, w in pairs])[types]
+
+    count = np.bincount(codes * k + types, minlength=n * k).reshape(n, k)
+    recent = age < window_days
+    earlier = ~recent & (age < 2 * window_days)
+    delivered, opened, clicked = (names.index(e) for e in rate_events)
+    decayed = weight * np.exp2(-age / half_life_days)
+    data: dict[str, Any] = {
+        "engagement_score": np.bincount(codes, weights=decayed, minlength=n),
+        "earlier_score": np.bincount(codes[earlier], weights=weight[earlier], minlength=n),
+        "recent_score": np.bincount(codes[recent], weights=weight[recent], minlength=n),
+        "recent_delivered": np.bincount(codes[recent & (types == delivered)], minlength=n).astype(
+            np.int64
+        ),
+    }
+    for j, name in enumerate(names):  # a loop over the interaction types
+        data[f"n_{name}"] = count[:, j].astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for label, num, den in (
+            ("open_rate", opened, delivered),
+            ("click_rate", clicked, delivered),
+            ("click_to_open_rate", clicked, opened),
+        ):
+            data[label] = np.where(count[:, den] > 0, count[:, num] / count[:, den], np.nan)
+
+    acted = types != delivered
+    data["days_since_last_interaction"] = _days_since_last(codes[acted], age[acted], n)
+    if channel_col is not None:
+        channel = log.frame[channel_col].to_numpy()[known][acted]
+        named = pd.notna(channel)
+        ch_codes, channels = pd.factorize(channel[named], sort=True)
+        a_codes, a_age = codes[acted][named], age[acted][named]
+        for j, name in enumerate(channels):  # a loop over a few channels
+            on = ch_codes == j
+            data[f"days_since_last_{name}"] = _days_since_last(a_codes[on], a_age[on], n)
+    out: pd.DataFrame = pd.DataFrame(data, index=log.customers)
+    return out
+
+
+def _days_since_last(codes: np.ndarray, age: np.ndarray, n: int) -> np.ndarray:
+    """Smallest age per customer code (NaN for customers without rows)."""
+    youngest = np.full(n, np.inf)
+    np.minimum.at(youngest, codes, age)
+    return np.where(np.isinf(youngest), np.nan, youngest)
