@@ -9,10 +9,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .._base import BaseSegmenter
 from .._validation import Constraint, InstanceOf, Interval, Options
 from ..exceptions import BehaviorsegWarning
 from ..summaries._engagement import ENGAGEMENT_SEGMENTS
+from ._roles import OptionalRoleSegmenter
 from .usage import UsageTierSegmenter, _check_non_negative
 
 __all__ = ["EngagementSegmenter"]
@@ -22,7 +22,7 @@ __all__ = ["EngagementSegmenter"]
 _ROLES = ("score", "earlier", "recent", "delivered")
 
 
-class EngagementSegmenter(BaseSegmenter):
+class EngagementSegmenter(OptionalRoleSegmenter):
     """Tier customers by engagement; name re-engagement candidates and unreachable customers.
 
     The customer table is :func:`behaviorseg.summaries.engagement_table`. The
@@ -102,6 +102,8 @@ class EngagementSegmenter(BaseSegmenter):
      're-engagement candidate', 'unreachable']
     """
 
+    _roles = _ROLES
+    _summary = "engagement_table"
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         "method": [Options(("quantile", "share", "fixed", "natural"))],
         "cuts": [InstanceOf((tuple, list, np.ndarray, type(None)))],
@@ -150,13 +152,6 @@ class EngagementSegmenter(BaseSegmenter):
         self.delivered_col = delivered_col
 
     # --- columns and names ----------------------------------------------------------
-    def _role_columns(self) -> dict[str, str]:
-        named = {role: getattr(self, f"{role}_col") for role in _ROLES}
-        return {role: col for role, col in named.items() if col is not None}
-
-    def _input_columns(self) -> list[str]:
-        return list(self._role_columns().values())
-
     def _output_names(self, n_columns: int) -> list[str]:
         return ["engagement_score", "score_change", "segment_index"]
 
@@ -170,13 +165,7 @@ class EngagementSegmenter(BaseSegmenter):
 
     # --- fit ------------------------------------------------------------------------
     def _columns(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        roles = self._role_columns()
-        if X.shape[1] < len(roles):
-            raise ValueError(
-                f"EngagementSegmenter reads {len(roles)} feature(s) {list(roles.values())}, "
-                f"got {X.shape[1]} feature(s); build the table with "
-                f"behaviorseg.summaries.engagement_table or set the unused *_col to None"
-            )
+        roles = self._checked_roles(X)
         out = {role: X[:, j] for j, role in enumerate(roles)}
         for role, column in roles.items():  # a loop over a few columns
             _check_non_negative(type(self).__name__, out[role], column)

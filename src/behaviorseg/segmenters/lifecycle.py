@@ -7,10 +7,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._base import BaseSegmenter
 from .._validation import Constraint, InstanceOf, Interval
 from ..exceptions import BehaviorsegWarning, DataValidationError
 from ..summaries._lifecycle import LIFECYCLE_STATUSES
+from ._roles import OptionalRoleSegmenter
 from .usage import _check_non_negative
 
 __all__ = ["LifecycleSegmenter"]
@@ -23,7 +23,7 @@ _REQUIRED = ("tenure", "recency", "purchases")  # never NaN where present
 _NEW, _ACTIVE, _REACTIVATED, _AT_RISK, _LAPSED = range(5)
 
 
-class LifecycleSegmenter(BaseSegmenter):
+class LifecycleSegmenter(OptionalRoleSegmenter):
     """Name each customer's lifecycle status, judged against their own buying rhythm.
 
     The customer table is :func:`behaviorseg.summaries.lifecycle_table`. A
@@ -121,6 +121,8 @@ class LifecycleSegmenter(BaseSegmenter):
     array([0.333, 0.75 , 2.   , 4.5  , 0.25 ])
     """
 
+    _roles = _ROLES
+    _summary = "lifecycle_table"
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         "new_window": [Interval(float, 0, None, closed="left")],
         "active_within": [Interval(float, 0, None, closed="neither")],
@@ -173,14 +175,6 @@ class LifecycleSegmenter(BaseSegmenter):
         self.last_gap_col = last_gap_col
 
     # --- columns and names ----------------------------------------------------------
-    def _role_columns(self) -> dict[str, str]:
-        """The columns read, by role, in array order (roles set to None left out)."""
-        named = {role: getattr(self, f"{role}_col") for role in _ROLES}
-        return {role: col for role, col in named.items() if col is not None}
-
-    def _input_columns(self) -> list[str]:
-        return list(self._role_columns().values())
-
     def _output_names(self, n_columns: int) -> list[str]:
         return ["rhythm_days", "overdue_ratio", "status_index"]
 
@@ -195,13 +189,7 @@ class LifecycleSegmenter(BaseSegmenter):
     # --- fit ------------------------------------------------------------------------
     def _columns(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """The role columns of ``X`` by role, checked: non-negative, NaN only in gaps."""
-        roles = self._role_columns()
-        if X.shape[1] < len(roles):
-            raise ValueError(
-                f"LifecycleSegmenter reads {len(roles)} feature(s) {list(roles.values())}, "
-                f"got {X.shape[1]} feature(s); build the table with "
-                f"behaviorseg.summaries.lifecycle_table or set the unused *_col to None"
-            )
+        roles = self._checked_roles(X)
         owner = type(self).__name__
         out: dict[str, np.ndarray] = {}
         for j, (role, column) in enumerate(roles.items()):  # a loop over a few columns
