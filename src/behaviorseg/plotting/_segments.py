@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import Interval, check_columns, check_frame, validate_params
-from .exceptions import DataValidationError, SchemaError
-from .segmenters.churn import ChurnSegmenter
-from .segmenters.matrix import _MatrixCore
+from .._validation import Interval, check_columns, check_frame, validate_params
+from ..exceptions import DataValidationError, SchemaError
+from ..segmenters.churn import ChurnSegmenter
+from ..segmenters.matrix import _MatrixCore
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -918,7 +918,7 @@ def segment_flow(
     validate_params({"gap": gap}, {"gap": [Interval(float, 0.0, 0.2)]}, owner="segment_flow")
     from matplotlib.patches import PathPatch, Rectangle
 
-    from .profiling._migration import migration_matrix
+    from ..profiling._migration import migration_matrix
 
     matrix = migration_matrix(before, after)
     counts = matrix.to_numpy(dtype=np.float64)
