@@ -1,22 +1,18 @@
-"""Plots for segments, KPIs, churn, migration and models (optional: the ``plot`` extra).
+"""Plots for segments, KPIs, churn scores and migration (optional: the ``plot`` extra).
 
 Nothing inside behaviorseg imports this package, and it imports matplotlib only when a
 function is called, so ``import behaviorseg`` never loads matplotlib. Every function
 takes ``ax=None`` (a new figure is made when omitted) and returns the Axes.
+
+One private module per family: ``_segments`` (RFM grid, segment sizes, 2x2
+quadrants), ``_kpi`` (funnel, KPI intervals), ``_churn`` (churn scores),
+``_migration`` (migration matrix, flows); ``_common`` holds what they share.
 """
 
-from ._segments import (
-    churn_calibration,
-    churn_distribution,
-    churn_lift,
-    funnel_chart,
-    kpi_intervals,
-    matrix_scatter,
-    migration_heatmap,
-    rfm_heatmap,
-    segment_flow,
-    segment_sizes,
-)
+from ._churn import churn_calibration, churn_distribution, churn_lift
+from ._kpi import funnel_chart, kpi_intervals
+from ._migration import migration_heatmap, segment_flow
+from ._segments import matrix_scatter, rfm_heatmap, segment_sizes
 
 __all__ = [
     "churn_calibration",
