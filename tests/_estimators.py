@@ -17,6 +17,7 @@ from behaviorseg.segmenters import (
     EngagementSegmenter,
     LifecycleSegmenter,
     MatrixSegmenter,
+    OccasionSegmenter,
     RFMSegmenter,
     UsageTierSegmenter,
     WalkerLoyaltySegmenter,
@@ -68,6 +69,8 @@ def point_at_columns(estimator: Any, names: list[str]) -> Any:
         roles = ("purchases", "tenure", "recency", "median_gap", "median_earlier_gap", "last_gap")
         used = [f"{r}_col" for r in roles if getattr(estimator, f"{r}_col") is not None]
         return clone(estimator).set_params(**dict(zip(used, names, strict=False)))
+    if isinstance(estimator, OccasionSegmenter):  # the registered instance reads two columns
+        return clone(estimator).set_params(purchases_col=names[0], gap_cv_col=names[1])
     if isinstance(estimator, WalkerLoyaltySegmenter):
         return clone(estimator).set_params(behavior=((names[0], -1.0),), attitude_col=names[1])
     params = [k for k, v in estimator.get_params(deep=False).items() if k.endswith("_col")]
@@ -98,6 +101,10 @@ INSTANCES: list[Any] = [
         default_gap=10.0,
     ),
     EngagementSegmenter(earlier_col=None, recent_col=None, delivered_col=None),  # score only
+    # purchases and gap_cv only: the checks' numbers are no shares in [0, 1]
+    OccasionSegmenter(
+        occasion_share=None, seasonal_concentration=None, weekend_share=None, evening_share=None
+    ),
     # >>> other segmenters register here (one line each)
 ]
 
@@ -141,6 +148,7 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
             "positive, and the score-only instance reads column 0 alone"
         ),
     },
+    "OccasionSegmenter": {**STRING_LABEL_CHECKS},
     "ChurnClassifier": {},  # a plain binary classifier: every check applies
     # >>> other segmenters register here
 }

@@ -5,6 +5,7 @@ from ._events import make_events
 from ._lifecycle import make_lifecycle_transactions
 from ._loaders import load_cdnow
 from ._matrix import make_brand_events, make_loyalty_customers
+from ._occasions import make_occasion_transactions
 from ._transactions import make_transactions
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     "make_events",
     "make_lifecycle_transactions",
     "make_loyalty_customers",
+    "make_occasion_transactions",
     "make_transactions",
 ]

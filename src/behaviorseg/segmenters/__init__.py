@@ -6,6 +6,7 @@ from .churn import ChurnClassifier, ChurnSegmenter
 from .engagement import EngagementSegmenter
 from .lifecycle import LifecycleSegmenter
 from .matrix import MatrixSegmenter
+from .occasion import OccasionSegmenter
 from .rfm import RFMSegmenter
 from .usage import UsageTierSegmenter
 from .walker import WalkerLoyaltySegmenter
@@ -18,6 +19,7 @@ __all__ = [
     "EngagementSegmenter",
     "LifecycleSegmenter",
     "MatrixSegmenter",
+    "OccasionSegmenter",
     "RFMSegmenter",
     "UsageTierSegmenter",
     "WalkerLoyaltySegmenter",

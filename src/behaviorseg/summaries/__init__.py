@@ -12,13 +12,25 @@ from ._engagement import DEFAULT_ENGAGEMENT_WEIGHTS, ENGAGEMENT_SEGMENTS, engage
 from ._events import AIDA_STAGES, funnel_table, usage_table
 from ._holdout import calibration_holdout_split
 from ._lifecycle import LIFECYCLE_STATUSES, lifecycle_table
+from ._occasions import (
+    HOUR_BANDS,
+    OCCASION_SEGMENTS,
+    RETAIL_OCCASIONS,
+    SEASONS,
+    occasion_table,
+    retail_calendar,
+)
 from ._transactions import clv_summary, rfm_table
 
 __all__ = [
     "AIDA_STAGES",
     "DEFAULT_ENGAGEMENT_WEIGHTS",
     "ENGAGEMENT_SEGMENTS",
+    "HOUR_BANDS",
     "LIFECYCLE_STATUSES",
+    "OCCASION_SEGMENTS",
+    "RETAIL_OCCASIONS",
+    "SEASONS",
     "brand_table",
     "calibration_holdout_split",
     "churn_labels",
@@ -26,6 +38,8 @@ __all__ = [
     "engagement_table",
     "funnel_table",
     "lifecycle_table",
+    "occasion_table",
+    "retail_calendar",
     "rfm_table",
     "usage_table",
 ]
