@@ -12,6 +12,7 @@ from typing import Any
 from behaviorseg.segmenters import (
     AIDAStageSegmenter,
     AssaelSegmenter,
+    BenefitSegmenter,
     ChurnClassifier,
     ChurnSegmenter,
     EngagementSegmenter,
@@ -105,6 +106,7 @@ INSTANCES: list[Any] = [
     OccasionSegmenter(
         occasion_share=None, seasonal_concentration=None, weekend_share=None, evening_share=None
     ),
+    BenefitSegmenter(),  # every column is a benefit
     # >>> other segmenters register here (one line each)
 ]
 
@@ -149,6 +151,7 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
         ),
     },
     "OccasionSegmenter": {**STRING_LABEL_CHECKS},
+    "BenefitSegmenter": {**STRING_LABEL_CHECKS},
     "ChurnClassifier": {},  # a plain binary classifier: every check applies
     # >>> other segmenters register here
 }

@@ -21,6 +21,7 @@ from . import datasets, exceptions, kpi, models, profiling, segmenters, summarie
 from .segmenters import (
     AIDAStageSegmenter,
     AssaelSegmenter,
+    BenefitSegmenter,
     ChurnClassifier,
     ChurnSegmenter,
     EngagementSegmenter,
@@ -34,6 +35,7 @@ from .segmenters import (
 from .summaries import (
     brand_table,
     calibration_holdout_split,
+    category_table,
     churn_labels,
     clv_summary,
     engagement_table,
@@ -53,6 +55,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "AIDAStageSegmenter",
     "AssaelSegmenter",
+    "BenefitSegmenter",
     "ChurnClassifier",
     "ChurnSegmenter",
     "EngagementSegmenter",
@@ -65,6 +68,7 @@ __all__ = [
     "__version__",
     "brand_table",
     "calibration_holdout_split",
+    "category_table",
     "churn_labels",
     "clv_summary",
     "datasets",

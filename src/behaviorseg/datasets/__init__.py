@@ -5,11 +5,12 @@ from ._events import make_events
 from ._lifecycle import make_lifecycle_transactions
 from ._loaders import load_cdnow
 from ._matrix import make_brand_events, make_loyalty_customers
-from ._occasions import make_occasion_transactions
+from ._occasions import make_benefit_survey, make_occasion_transactions
 from ._transactions import make_transactions
 
 __all__ = [
     "load_cdnow",
+    "make_benefit_survey",
     "make_brand_events",
     "make_engagement_events",
     "make_events",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..summaries._categories import NO_CLEAR_BENEFIT
 from ..summaries._occasions import (
     EVENING,
     NO_PATTERN,
@@ -24,7 +25,7 @@ from ..summaries._occasions import (
 )
 from ._common import _probabilities
 
-__all__ = ["make_occasion_transactions"]
+__all__ = ["make_benefit_survey", "make_occasion_transactions"]
 
 #: The segments the occasion generator simulates, in the order of ``segment_probs``:
 #: every default segment but "occasion: several".
@@ -225,3 +226,88 @@ def make_occasion_transactions(
         index=pd.Index(np.arange(1, n + 1), name="customer_id"),
     )
     return transactions, truth
+
+
+def make_benefit_survey(
+    n_customers: int = 1000,
+    *,
+    random_state: int | np.random.Generator | None = None,
+    benefits: tuple[str, ...] = ("comfort", "fit", "colour", "price", "durability"),
+    scale: tuple[int, int] = (0, 10),
+    no_clear_share: float = 0.15,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate importance ratings with each respondent's true sought benefit.
+
+    Every respondent rates the importance of each benefit on the integer
+    ``scale``. Their ratings are a personal level (response style: some rate
+    everything high, some low), plus a lift on the one benefit they seek, plus
+    noise, rounded and clipped to the scale:
+
+    - level: normal, mean at 60 % of the scale, standard deviation 12 % of its
+      range (so many respondents rate most benefits highly);
+    - lift of the sought benefit: 35 % of the range (none for ``"no clear
+      benefit"`` respondents, a share ``no_clear_share`` of them);
+    - noise: normal, standard deviation 6 % of the range, per rating.
+
+    High raters reach the top of the scale, where the lift is partly lost:
+    the ceiling that makes raw "highest rating" rules fail and ipsatised ones
+    hesitate.
+
+    Parameters
+    ----------
+    n_customers : int
+        Number of respondents.
+    random_state : int, Generator or None
+        Seed; the same seed gives the same data.
+    benefits : tuple of str
+        The benefits rated (two or more), one column each.
+    scale : (int, int)
+        Lowest and highest rating, e.g. ``(1, 5)`` for a Likert scale.
+    no_clear_share : float
+        Share of respondents who seek no benefit in particular; the others
+        seek one benefit each, with equal probabilities.
+
+    Returns
+    -------
+    ratings : DataFrame
+        Indexed by ``customer_id`` (1..n_customers): one int column per benefit.
+    truth : DataFrame
+        Indexed by ``customer_id``: ``segment`` (categorical: the benefits, then
+        ``"no clear benefit"``).
+
+    Examples
+    --------
+    >>> from behaviorseg.datasets import make_benefit_survey
+    >>> ratings, truth = make_benefit_survey(300, random_state=0)
+    >>> list(ratings.columns)
+    ['comfort', 'fit', 'colour', 'price', 'durability']
+    >>> int(ratings.min().min()) >= 0 and int(ratings.max().max()) <= 10
+    True
+    >>> list(truth["segment"].cat.categories)[-1]
+    'no clear benefit'
+    """
+    if isinstance(n_customers, bool) or int(n_customers) < 1:
+        raise ValueError(f"n_customers={n_customers!r} must be at least 1")
+    names = list(benefits)
+    if len(names) < 2 or len(set(names)) != len(names) or NO_CLEAR_BENEFIT in names:
+        raise ValueError(f"benefits={benefits!r} must be two or more distinct names")
+    low, high = scale
+    if not (isinstance(low, int) and isinstance(high, int) and low < high):
+        raise ValueError(f"scale={scale!r} must be two ints (lowest, highest), lowest first")
+    if not 0.0 <= no_clear_share <= 1.0:
+        raise ValueError(f"no_clear_share={no_clear_share!r} must be in [0, 1]")
+    rng = np.random.default_rng(random_state)
+    n, k = int(n_customers), len(names)
+    width = float(high - low)
+    probs = np.append(np.full(k, (1.0 - no_clear_share) / k), no_clear_share)
+    segment = rng.choice(k + 1, size=n, p=probs)
+    level = rng.normal(low + 0.6 * width, 0.12 * width, (n, 1))
+    lift = 0.35 * width * (np.arange(k)[None, :] == segment[:, None])
+    noise = rng.normal(0.0, 0.06 * width, (n, k))
+    ratings = np.clip(np.rint(level + lift + noise), low, high).astype(np.int64)
+    index = pd.Index(np.arange(1, n + 1), name="customer_id")
+    labels = np.asarray([*names, NO_CLEAR_BENEFIT], dtype=object)[segment]
+    truth = pd.DataFrame(
+        {"segment": pd.Categorical(labels, categories=[*names, NO_CLEAR_BENEFIT])}, index=index
+    )
+    return pd.DataFrame(ratings, columns=names, index=index), truth

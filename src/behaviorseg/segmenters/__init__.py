@@ -2,6 +2,7 @@
 
 from .aida import AIDAStageSegmenter
 from .assael import AssaelSegmenter
+from .benefit import BenefitSegmenter
 from .churn import ChurnClassifier, ChurnSegmenter
 from .engagement import EngagementSegmenter
 from .lifecycle import LifecycleSegmenter
@@ -14,6 +15,7 @@ from .walker import WalkerLoyaltySegmenter
 __all__ = [
     "AIDAStageSegmenter",
     "AssaelSegmenter",
+    "BenefitSegmenter",
     "ChurnClassifier",
     "ChurnSegmenter",
     "EngagementSegmenter",

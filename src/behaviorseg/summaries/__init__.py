@@ -7,6 +7,7 @@ output.
 """
 
 from ._brands import brand_table
+from ._categories import category_table
 from ._churn import churn_labels
 from ._engagement import DEFAULT_ENGAGEMENT_WEIGHTS, ENGAGEMENT_SEGMENTS, engagement_table
 from ._events import AIDA_STAGES, funnel_table, usage_table
@@ -33,6 +34,7 @@ __all__ = [
     "SEASONS",
     "brand_table",
     "calibration_holdout_split",
+    "category_table",
     "churn_labels",
     "clv_summary",
     "engagement_table",
