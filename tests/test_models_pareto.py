@@ -26,7 +26,15 @@ from scipy.integrate import quad
 import behaviorseg as bs
 from behaviorseg.exceptions import RowsExcludedWarning
 from behaviorseg.models import ParetoNBDModel
-from behaviorseg.models._pareto_nbd import _log_integral, _log_integral_quadrature
+from behaviorseg.models._common import _levels
+from behaviorseg.models._pareto_nbd import (
+    _SERIES_MAX_Z,
+    _log_integral,
+    _log_integral_and_gradient,
+    _log_integral_quadrature,
+    _log_likelihood,
+    _log_likelihood_and_gradient,
+)
 
 with warnings.catch_warnings():  # lifetimes sets a pandas option that pandas 3 deprecates
     warnings.simplefilter("ignore")
@@ -145,6 +153,95 @@ def test_probability_of_n_purchases_is_a_distribution_with_the_expected_mean(par
     mean_new = sum(n * pareto.probability_of_n_purchases(new, 52.0, n)[0] for n in range(300))
     assert mean_new == pytest.approx(pareto.expected_purchases_new(52.0), rel=1e-8)
     np.testing.assert_allclose(pareto.probability_no_purchase(some, 39.0), probs[0], rtol=1e-12)
+
+
+# --- the analytic gradient -----------------------------------------------------------------
+
+
+def _log_integral_by_quad(r, alpha, s, beta, x, t_x, T):
+    """log of the integral of _log_integral by scipy.integrate.quad (u = t_x + e^w)."""
+    shift = -(r + x) * np.log(alpha + t_x) - (s + 1) * np.log(beta + t_x)
+
+    def integrand(w: float) -> float:
+        u = t_x + np.exp(w)
+        return np.exp(w - (r + x) * np.log(alpha + u) - (s + 1) * np.log(beta + u) - shift)
+
+    value, _ = quad(integrand, -60.0, np.log(T - t_x), epsabs=0, epsrel=1e-13, limit=500)
+    return shift + np.log(value)
+
+
+def _rows_and_cdnow(cdnow_summary):
+    """CDNOW's rows plus the edge cases: t_x = T, T = 0, a heavy buyer, a tiny gap."""
+    x, t_x, T = _columns(cdnow_summary)
+    extra = np.array(
+        [[0, 0.0, 0.0], [3, 20.0, 20.0], [250, 30.0, 39.0], [1, 39.0 - 1e-9, 39.0], [0, 0.0, 80.0]]
+    )
+    return (np.concatenate([col, add]) for col, add in zip((x, t_x, T), extra.T, strict=True))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.553, 10.578, 0.606, 11.669),  # the CDNOW optimum: alpha < beta
+        (0.553, 12.578, 0.606, 10.669),  # alpha > beta
+        (0.5, 1.0, 2.0, 1.0),  # alpha == beta, where the two branches meet
+        (0.5, 1.0, 2.0, 1.0 + 1e-9),
+        (2.0, 1.0, 0.3, 50.0),  # z up to 0.98: rows on both sides of the series limit
+        (30.0, 0.5, 3.0, 100.0),
+        (0.05, 200.0, 5.0, 0.2),
+    ],
+)
+def test_analytic_gradient_equals_central_differences_of_the_closed_form(cdnow_summary, params):
+    """Per row, the series likelihood equals the 2F1 closed form to 1e-12 and its gradient
+    equals central differences of that closed form (in log-parameters) to 1e-6."""
+    x, t_x, T = _rows_and_cdnow(cdnow_summary)
+    params = np.array(params)
+    ll, grad = _log_likelihood_and_gradient(params, x, t_x, T)
+    np.testing.assert_allclose(ll, _log_likelihood(*params, x, t_x, T), rtol=1e-12, atol=1e-12)
+    step = 1e-6
+    for k in range(4):
+        up, down = params.copy(), params.copy()
+        up[k] *= np.exp(step)
+        down[k] *= np.exp(-step)
+        central = (_log_likelihood(*up, x, t_x, T) - _log_likelihood(*down, x, t_x, T)) / (2 * step)
+        np.testing.assert_allclose(grad[:, k] * params[k], central, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("r", "alpha", "s", "beta", "x", "t_x", "T"),
+    [
+        (14.436, 1.696, 0.18858, 44.95, 292, 0.7043, 1.3141),  # z = 0.947, alpha < beta
+        (7.878, 1203.7, 6568.9, 68.17, 0, 0.0, 45.468),  # z = 0.943, alpha > beta
+        (0.2789, 6.347e-4, 22.27, 1397.4, 1820, 661.76, 2200.6),  # huge x and T
+        (0.553, 10.578, 0.606, 11.669, 2, 30.43, 38.86),
+    ],
+)
+def test_series_is_exact_where_scipys_2f1_drifts(r, alpha, s, beta, x, t_x, T):
+    """The series of the likelihood's integral equals adaptive quadrature to 1e-13 relative,
+    also near the series limit where scipy's 2F1 closed form is off by up to 1e-9."""
+    args = [np.array([v], dtype=float) for v in (x, t_x, T)]
+    assert abs(alpha - beta) / (max(alpha, beta) + t_x) <= _SERIES_MAX_Z
+    series, _ = _log_integral_and_gradient(r, alpha, s, beta, *args, _levels(args[0]))
+    reference = _log_integral_by_quad(r, alpha, s, beta, x, t_x, T)
+    assert series[0] == pytest.approx(reference, rel=1e-13, abs=1e-12)
+
+
+def test_fit_is_the_exact_maximum(pareto, cdnow_summary):
+    """At the fitted parameters the gradient of the log-likelihood vanishes (to rounding)."""
+    x, t_x, T = _columns(cdnow_summary)
+    params = pareto.params_.to_numpy()
+    _, grad = _log_likelihood_and_gradient(params, x, t_x, T)
+    assert np.abs(grad.sum(axis=0) * params).max() < 1e-8 * len(x)
+    assert np.abs(pareto.optimizer_result_.jac).max() < 1e-10
+
+
+def test_fits_in_between_do_not_change_the_next_one(pareto, cdnow_summary):
+    """The likelihood's memo of distinct pairs serves one fit: fits on other data in
+    between leave a refit bit-identical."""
+    days = cdnow_summary.assign(recency=cdnow_summary["recency"] * 7, T=cdnow_summary["T"] * 7)
+    ParetoNBDModel().fit(days)
+    ParetoNBDModel().fit(cdnow_summary.iloc[::2])
+    np.testing.assert_array_equal(ParetoNBDModel().fit(cdnow_summary).params_, pareto.params_)
 
 
 # --- weights, penalty, sklearn behaviour ---------------------------------------------------
