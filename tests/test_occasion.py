@@ -383,3 +383,19 @@ def test_generator_is_seeded_and_pickles_clone_alike(simulated):
     table, _ = simulated
     seg = OccasionSegmenter().fit(table)
     np.testing.assert_array_equal(clone(seg).fit(table).predict(table), seg.predict(table))
+
+
+def test_online_retail_is_christmas_driven(shared_data):
+    """Online Retail invoices (UCI, UK gift retailer): customers seen for most of the year
+    buy in the Christmas run-up at well over twice the chance rate (33 of 374 days), and
+    the autumn months before Christmas hold the largest share of purchases of any season
+    but winter (which the one-year window over two Decembers inflates)."""
+    invoices = pd.read_csv(
+        shared_data / "online_retail" / "online_retail_invoices.csv", parse_dates=["date"]
+    )
+    t = occasion_table(invoices, time_col="date", order_col="invoice_no", country="GB")
+    seen = t[t["observed_days"] >= 300]
+    assert len(seen) > 1000
+    assert seen["share_christmas"].mean() > 2 * 33 / 374
+    by_season = t[[f"share_{s}" for s in SEASONS]].mean()
+    assert by_season["share_autumn"] > max(by_season["share_spring"], by_season["share_summer"])
