@@ -125,6 +125,7 @@ def test_compare_models_aic_and_bic_follow_the_textbook_formulas(cdnow, compared
         assert row["log_likelihood"] == pytest.approx(ll, rel=1e-12)
         assert row["aic"] == pytest.approx(2 * k - 2 * ll, rel=1e-12)
         assert row["bic"] == pytest.approx(k * np.log(2357) - 2 * ll, rel=1e-12)
+        assert row["unidentified"] == ""
     # Published log-likelihoods (Fader, Hardie & Lee 2005; Fader & Hardie's Pareto/NBD note).
     assert compared.loc["BetaGeoModel", "log_likelihood"] == pytest.approx(-9582.43, abs=0.01)
     assert compared.loc["ParetoNBDModel", "log_likelihood"] == pytest.approx(-9594.98, abs=0.01)
@@ -156,7 +157,7 @@ def test_compare_models_on_a_plain_summary_reports_the_fit_only():
         summary = bs.clv_summary(bs.datasets.load_cdnow(), as_of="1997-09-30", freq_multiplier=7)
     table = compare_models(summary, models={"bg": BetaGeoModel(), "mbg": ModifiedBetaGeoModel()})
     assert table.index.tolist() == ["bg", "mbg"]
-    assert table.columns.tolist() == ["n_params", "log_likelihood", "aic", "bic"]
+    assert table.columns.tolist() == ["n_params", "log_likelihood", "aic", "bic", "unidentified"]
 
 
 def test_compare_models_clones_the_models_it_is_given(cdnow):
@@ -223,5 +224,7 @@ def test_compare_models_on_online_retail(shared_data):
             split, models=[BetaGeoModel(), ModifiedBetaGeoModel()], tracking=tracking
         )
     assert (table["actual"] == split["frequency_holdout"].sum()).all()
-    assert np.isfinite(table.to_numpy()).all()
+    assert np.isfinite(table.drop(columns="unidentified").to_numpy(dtype=float)).all()
     assert (table["bic"] > table["aic"]).all()
+    # No dropout in this window: a -> 0 and b -> inf, both models are the NBD.
+    assert (table["unidentified"] == "a, b").all()

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from .._frames import frame_boundary
 from .._validation import as_timestamp, check_columns, check_frame, to_datetime
 from ..exceptions import DataValidationError, SchemaError
 from ..summaries._holdout import calibration_holdout_split
@@ -91,6 +92,7 @@ def _holdout_predictions(model: Any, split: pd.DataFrame) -> tuple[np.ndarray, n
     return predicted, actual
 
 
+@frame_boundary("transactions")
 def purchase_tracking(
     transactions: pd.DataFrame,
     *,
@@ -219,6 +221,7 @@ def _check_tracking(obj: Any) -> pd.DataFrame:
     return tracking
 
 
+@frame_boundary("tracking", index={"tracking": 0})
 def tracking_table(model: Any, tracking: pd.DataFrame, *, period: float = 1.0) -> pd.DataFrame:
     """Actual and expected repeat transactions per tracking period, and cumulated.
 
@@ -329,6 +332,7 @@ def _named_models(models: Any) -> dict[str, Any]:
     return named
 
 
+@frame_boundary("data", "tracking", index={"data": "customer_id", "tracking": 0})
 def compare_models(
     data: pd.DataFrame,
     *,
@@ -343,7 +347,10 @@ def compare_models(
 
     - always, the fit: ``n_params`` (k), ``log_likelihood`` (LL), ``aic`` =
       2k - 2 LL and ``bic`` = k ln(n) - 2 LL, n the number of customers (lower is
-      better for both);
+      better for both), and ``unidentified``: the parameters without a standard
+      error, i.e. on a bound of the search region or on a flat likelihood (the
+      model warns; e.g. no dropout at all: a BG/NBD with a -> 0 and b -> inf is
+      the NBD), empty when every parameter is estimated;
     - when ``data`` is a :func:`~behaviorseg.summaries.calibration_holdout_split`
       table, the holdout per customer: ``mae`` and ``rmse`` of the predicted
       ``expected_purchases(duration_holdout)`` against ``frequency_holdout``; and
@@ -418,6 +425,9 @@ def compare_models(
             "log_likelihood": ll,
             "aic": 2.0 * k - 2.0 * ll,
             "bic": k * np.log(len(frame)) - 2.0 * ll,
+            "unidentified": ", ".join(
+                str(p) for p in model.standard_errors_.index[model.standard_errors_.isna()]
+            ),
         }
         if with_holdout:
             predicted, actual = _holdout_predictions(model, data)

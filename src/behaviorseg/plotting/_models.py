@@ -100,7 +100,7 @@ def probability_alive_heatmap(
     return _frequency_recency_image(
         table,
         label="P(alive)",
-        title=f"{type(model).__name__}: P(alive) at age T = {T:g}",
+        title=f"{type(model).__name__}: P(alive) at age T = {T:.4g}",
         ax=ax,
         cmap=cmap,
     )
@@ -161,7 +161,7 @@ def expected_purchases_heatmap(
     return _frequency_recency_image(
         table,
         label=f"expected purchases in the next {t:g}",
-        title=f"{type(model).__name__}: expected purchases in the next {t:g} (age T = {T:g})",
+        title=f"{type(model).__name__}: expected purchases in the next {t:g} (age T = {T:.4g})",
         ax=ax,
         cmap=cmap,
     )
@@ -381,7 +381,9 @@ def tracking_curve(
         what = "cumulative repeat transactions"
     else:
         actual, predicted = table["actual"], table["predicted"]
-        what = f"repeat transactions per period of {period:g}"
+        what = "repeat transactions per period" + (
+            f" ({period:g} time units)" if period != 1 else ""
+        )
     ax = _axes(ax, figsize=(8.0, 4.5))
     ax.plot(table.index, actual.to_numpy(), label="actual")
     ax.plot(table.index, predicted.to_numpy(), linestyle="--", label=f"{type(model).__name__}")
