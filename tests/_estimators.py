@@ -15,6 +15,7 @@ from behaviorseg.segmenters import (
     BenefitSegmenter,
     ChurnClassifier,
     ChurnSegmenter,
+    ClusterSegmenter,
     EngagementSegmenter,
     LifecycleSegmenter,
     MatrixSegmenter,
@@ -55,6 +56,8 @@ def point_at_columns(estimator: Any, names: list[str]) -> Any:
         isinstance(estimator, ChurnSegmenter) and estimator.method == "supervised"
     ):
         return clone(estimator).set_params(feature_cols=tuple(names[:2]))
+    if isinstance(estimator, ClusterSegmenter):  # features=None: every column, by name
+        return clone(estimator)
     if isinstance(estimator, AIDAStageSegmenter):  # one days-since column per stage
         return clone(estimator).set_params(stage_cols=tuple(names[: len(estimator.stages)]))
     if isinstance(estimator, MatrixSegmenter):  # 2x2 axes: (column, weight) pairs
@@ -107,6 +110,8 @@ INSTANCES: list[Any] = [
         occasion_share=None, seasonal_concentration=None, weekend_share=None, evening_share=None
     ),
     BenefitSegmenter(),  # every column is a benefit
+    ClusterSegmenter(random_state=0, n_bootstrap=2),  # k-means, k chosen by silhouette
+    ClusterSegmenter(method="gmm", n_clusters=2, random_state=0, n_bootstrap=0),
     # >>> other segmenters register here (one line each)
 ]
 
@@ -153,5 +158,6 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "OccasionSegmenter": {**STRING_LABEL_CHECKS},
     "BenefitSegmenter": {**STRING_LABEL_CHECKS},
     "ChurnClassifier": {},  # a plain binary classifier: every check applies
+    "ClusterSegmenter": {**STRING_LABEL_CHECKS},
     # >>> other segmenters register here
 }

@@ -1,5 +1,6 @@
 """Data sets: ``load_*`` bundled real data, ``make_*`` seeded generators with ground truth."""
 
+from ._customers import make_customers
 from ._engagement import make_engagement_events
 from ._events import make_events
 from ._lifecycle import make_lifecycle_transactions
@@ -12,6 +13,7 @@ __all__ = [
     "load_cdnow",
     "make_benefit_survey",
     "make_brand_events",
+    "make_customers",
     "make_engagement_events",
     "make_events",
     "make_lifecycle_transactions",

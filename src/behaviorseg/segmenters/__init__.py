@@ -4,6 +4,7 @@ from .aida import AIDAStageSegmenter
 from .assael import AssaelSegmenter
 from .benefit import BenefitSegmenter
 from .churn import ChurnClassifier, ChurnSegmenter
+from .cluster import ClusterSegmenter
 from .engagement import EngagementSegmenter
 from .lifecycle import LifecycleSegmenter
 from .matrix import MatrixSegmenter
@@ -18,6 +19,7 @@ __all__ = [
     "BenefitSegmenter",
     "ChurnClassifier",
     "ChurnSegmenter",
+    "ClusterSegmenter",
     "EngagementSegmenter",
     "LifecycleSegmenter",
     "MatrixSegmenter",
