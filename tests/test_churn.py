@@ -198,7 +198,7 @@ def test_missing_rows_warn_in_churn_labels():
         churn_labels(log, cutoff="2024-01-31", horizon="20D")
 
 
-# --- probabilistic route (BG/NBD) -------------------------------------------------------
+# --- probabilistic route (the default, BG/NBD) ---------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -284,6 +284,101 @@ def test_probabilistic_route_refuses_an_rfm_table(simulated):
         table = rfm_table(tx, as_of=CUTOFF)
     with pytest.raises(KeyError, match="recency"):
         ChurnSegmenter().fit(table)
+
+
+# --- probabilistic route with any purchase model (BG/NBD, MBG/NBD, Pareto/NBD) -------------
+
+PURCHASE_MODELS = ["BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel"]
+
+
+@pytest.fixture(scope="module")
+def cdnow_summary():
+    """The 39-week CDNOW calibration summary in weeks (Fader & Hardie's data)."""
+    from behaviorseg.summaries import clv_summary
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RowsExcludedWarning)
+        return clv_summary(load_cdnow(), as_of="1997-09-30", freq="D", freq_multiplier=7)
+
+
+def _model(name, **params):
+    from behaviorseg import models
+
+    return getattr(models, name)(**params)
+
+
+@pytest.mark.parametrize("name", PURCHASE_MODELS)
+def test_probabilistic_route_with_each_model_is_one_minus_its_p_alive(cdnow_summary, name):
+    """On CDNOW, the churn probability is 1 - P(alive) of the fitted model (a clone of the
+    one passed, with the parameters of a fit by hand), and the tiers cut it."""
+    model = _model(name)
+    seg = ChurnSegmenter(model=model).fit(cdnow_summary)
+    assert type(seg.model_) is type(model) and seg.model_ is not model
+    assert not hasattr(model, "params_")  # the caller's model is left unfitted
+    np.testing.assert_array_equal(seg.model_.params_, _model(name).fit(cdnow_summary).params_)
+    expected = 1.0 - seg.model_.probability_alive(cdnow_summary).to_numpy()
+    np.testing.assert_allclose(seg.transform(cdnow_summary)[:, 0], expected, rtol=1e-12)
+    np.testing.assert_allclose(seg.predict_proba(cdnow_summary)[:, 1], expected, rtol=1e-12)
+    tiers = np.array(["low", "medium", "high"])[np.searchsorted([0.3, 0.7], expected, "right")]
+    np.testing.assert_array_equal(seg.predict(cdnow_summary), tiers)
+
+
+@pytest.mark.parametrize("name", PURCHASE_MODELS)
+def test_probabilistic_horizon_with_each_model_is_its_no_purchase_probability(cdnow_summary, name):
+    """With horizon=13 (weeks), the churn probability is the fitted model's
+    probability_no_purchase over 13 weeks."""
+    seg = ChurnSegmenter(model=_model(name), horizon=13.0).fit(cdnow_summary)
+    expected = seg.model_.probability_no_purchase(cdnow_summary, 13.0).to_numpy()
+    np.testing.assert_allclose(seg.transform(cdnow_summary)[:, 0], expected, rtol=1e-12)
+
+
+def test_only_bg_nbd_deems_every_one_time_buyer_alive(cdnow_summary):
+    """1 - P(alive) is 0 for every one-time buyer under BG/NBD (the default); MBG/NBD and
+    Pareto/NBD give them a churn probability that grows with T."""
+    one_time = cdnow_summary[cdnow_summary["frequency"] == 0].sort_values("T")
+    default = ChurnSegmenter().fit(cdnow_summary)
+    assert type(default.model_).__name__ == "BetaGeoModel"
+    np.testing.assert_array_equal(default.transform(one_time)[:, 0], 0.0)
+    for name in PURCHASE_MODELS[1:]:
+        churn = ChurnSegmenter(model=_model(name)).fit(cdnow_summary).transform(one_time)[:, 0]
+        assert churn.min() > 0 and np.all(np.diff(churn) >= 0)
+
+
+def test_model_parameters_are_kept_and_tunable(cdnow_summary):
+    """The model's own parameters survive the clone and are reachable as model__<name>."""
+    seg = ChurnSegmenter(model=_model("ParetoNBDModel", penalizer_coef=0.01))
+    assert seg.get_params()["model__penalizer_coef"] == 0.01
+    seg.fit(cdnow_summary)
+    penalised = _model("ParetoNBDModel", penalizer_coef=0.01).fit(cdnow_summary)
+    np.testing.assert_array_equal(seg.model_.params_, penalised.params_)
+    seg.set_params(model__penalizer_coef=0.0).fit(cdnow_summary)
+    assert seg.model_.penalizer_coef == 0.0
+
+
+def test_model_reads_the_segmenters_columns_and_names_them_in_errors(cdnow_summary):
+    """Renamed columns reach the model through the segmenter's *_col parameters; the model's
+    errors name the caller's column."""
+    renamed = cdnow_summary.rename(columns={"frequency": "n_orders", "recency": "age_last"})
+    seg = ChurnSegmenter(model=_model("ParetoNBDModel"), frequency_col="n_orders")
+    seg.set_params(recency_col="age_last").fit(renamed)
+    reference = ChurnSegmenter(model=_model("ParetoNBDModel")).fit(cdnow_summary)
+    np.testing.assert_array_equal(seg.transform(renamed), reference.transform(cdnow_summary))
+    with pytest.raises(DataValidationError, match="'n_orders'"):
+        clone(seg).fit(renamed.assign(n_orders=renamed["n_orders"] + 0.5))
+
+
+@pytest.mark.parametrize("bad", ["GammaGammaModel()", "LogisticRegression()", "ParetoNBDModel"])
+@pytest.mark.parametrize("method", ["probabilistic", "supervised"])
+def test_a_model_that_is_not_a_purchase_model_is_refused(bad, method):
+    """model= must be None or an instance of one of the three purchase models, whatever
+    the route: a TypeError names the accepted models, before the data is read."""
+    from behaviorseg import models
+
+    model = eval(bad, {"LogisticRegression": LogisticRegression, **vars(models)})
+    X, y = _small_table()
+    accepted = "an instance of BetaGeoModel or ModifiedBetaGeoModel or ParetoNBDModel or None"
+    with pytest.raises(TypeError, match=f"parameter model=.* is invalid; it must be {accepted}"):
+        ChurnSegmenter(method, model=model, feature_cols=("recency_days",)).fit(X, y)
 
 
 # --- ChurnClassifier: the supervised model that scikit-learn's model selection tunes ---

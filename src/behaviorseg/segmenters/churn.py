@@ -32,8 +32,12 @@ from .._validation import (
     validate_params,
 )
 from ..exceptions import DataValidationError
+from ..models import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
 
 __all__ = ["ChurnClassifier", "ChurnSegmenter"]
+
+#: The purchase models the probabilistic route accepts (``model=``).
+_PURCHASE_MODELS = (BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel)
 
 #: Features read by the supervised method by default: the columns of ``rfm_table``
 #: (and so of ``churn_labels``, less its label).
@@ -278,8 +282,9 @@ class ChurnSegmenter(BaseSegmenter):
 
     Two routes:
 
-    - ``method="probabilistic"`` (no labels needed): fits a BG/NBD model
-      (:class:`behaviorseg.models.BetaGeoModel`) on a :func:`~behaviorseg.summaries.clv_summary`
+    - ``method="probabilistic"`` (no labels needed): fits a purchase model
+      (``model``: BG/NBD by default, or MBG/NBD or Pareto/NBD from
+      :mod:`behaviorseg.models`) on a :func:`~behaviorseg.summaries.clv_summary`
       table; churn probability = 1 - P(alive), or, with ``horizon``, the
       model's probability of no purchase in the next ``horizon`` periods.
     - ``method="supervised"``: fits a :class:`ChurnClassifier` on customer
@@ -301,6 +306,12 @@ class ChurnSegmenter(BaseSegmenter):
         For ``"supervised"``: any classifier with ``predict_proba``, passed to
         :class:`ChurnClassifier` (whose default, a regularised gradient boosting,
         is used when None).
+    model : BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel or None, default=None
+        For ``"probabilistic"``: the purchase model, unfitted or fitted (it is
+        cloned in ``fit`` and fitted on ``X``; its own parameters such as
+        ``penalizer_coef`` are kept and tunable as ``model__<name>``, while its
+        column names are replaced by this segmenter's ``frequency_col``,
+        ``recency_col`` and ``T_col``). None means ``BetaGeoModel()``.
     thresholds : tuple of float, default=(0.3, 0.7)
         Increasing churn-probability cut points in (0, 1): a customer whose
         probability is below ``thresholds[0]`` is in the first tier, at or above
@@ -313,19 +324,19 @@ class ChurnSegmenter(BaseSegmenter):
     frequency_col, recency_col, T_col : str
         For ``"probabilistic"``: the ``clv_summary`` columns.
     horizon : float or None, default=None
-        For ``"probabilistic"``: if given, churn probability is the BG/NBD
-        probability of no purchase (``BetaGeoModel.probability_no_purchase``)
-        over the next ``horizon`` periods (in the summary's time unit) instead of
-        1 - P(alive). Use it when "churned" means "no purchase in the next
-        period", and whenever one-time buyers must be ranked: 1 - P(alive) is 0
-        for all of them.
+        For ``"probabilistic"``: if given, churn probability is the model's
+        probability of no purchase (``probability_no_purchase``) over the next
+        ``horizon`` periods (in the summary's time unit) instead of 1 - P(alive).
+        Use it when "churned" means "no purchase in the next period", and with
+        BG/NBD whenever one-time buyers must be ranked: under BG/NBD their
+        1 - P(alive) is 0 for all of them.
     random_state : int or None, default=None
         Seed of the default classifier (as in :class:`ChurnClassifier`).
 
     Attributes
     ----------
-    model_ : BetaGeoModel
-        The fitted BG/NBD model (probabilistic route).
+    model_ : BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel
+        The fitted purchase model (probabilistic route): a clone of ``model``.
     classifier_ : ChurnClassifier
         The fitted churn classifier (supervised route), trained on the feature
         columns as an array in ``feature_cols`` order; its own ``classifier_`` is
@@ -342,10 +353,12 @@ class ChurnSegmenter(BaseSegmenter):
     -----
     Labels ``y`` are read as booleans: True (or any non-zero number) means
     churned; missing labels, including ``pd.NA`` in a nullable column, are
-    refused. The probabilistic route ignores ``y``; see
-    :class:`~behaviorseg.models.BetaGeoModel` for how it treats one-time buyers
-    (P(alive) = 1 for frequency 0, so their churn probability is 0 — a known
-    property of BG/NBD; set ``horizon`` to rank them).
+    refused. The probabilistic route ignores ``y``. One-time buyers depend on
+    the model: BG/NBD lets customers drop out only right after a repeat
+    purchase, so its P(alive) is 1 at frequency 0 and their churn probability
+    is 0 (set ``horizon``, or pick another model, to rank them); MBG/NBD and
+    Pareto/NBD let them be gone, with a churn probability that grows with the
+    time since their first purchase.
 
     Examples
     --------
@@ -361,6 +374,19 @@ class ChurnSegmenter(BaseSegmenter):
     ... ).fit(X, y)
     >>> seg.predict(pd.DataFrame({"recency_days": [5.0, 295.0]})).tolist()
     ['low', 'high']
+
+    The probabilistic route with Pareto/NBD, on the CDNOW ``clv_summary`` (weeks):
+    unlike under BG/NBD, one-time buyers can be gone, the more likely the longer
+    ago their first purchase.
+
+    >>> import behaviorseg as bs
+    >>> from behaviorseg.models import ParetoNBDModel
+    >>> X = bs.clv_summary(bs.datasets.load_cdnow(), freq="W")
+    >>> seg = ChurnSegmenter(model=ParetoNBDModel()).fit(X)
+    >>> one_time = X[X["frequency"] == 0]
+    >>> churn = one_time.assign(churn=seg.transform(one_time)[:, 0]).sort_values("T")["churn"]
+    >>> bool(churn.min() > 0 and churn.is_monotonic_increasing)
+    True
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
@@ -368,6 +394,7 @@ class ChurnSegmenter(BaseSegmenter):
         "thresholds": [InstanceOf((tuple, list))],
         "tier_names": [InstanceOf((tuple, list))],
         "feature_cols": [InstanceOf((tuple, list, type(None)))],
+        "model": [InstanceOf((*_PURCHASE_MODELS, type(None)))],
         "frequency_col": [InstanceOf((str,))],
         "recency_col": [InstanceOf((str,))],
         "T_col": [InstanceOf((str,))],
@@ -380,6 +407,7 @@ class ChurnSegmenter(BaseSegmenter):
         method: str = "probabilistic",
         *,
         classifier: Any = None,
+        model: Any = None,
         thresholds: tuple[float, ...] = (0.3, 0.7),
         tier_names: tuple[str, ...] = ("low", "medium", "high"),
         feature_cols: tuple[str, ...] | None = None,
@@ -391,6 +419,7 @@ class ChurnSegmenter(BaseSegmenter):
     ) -> None:
         self.method = method
         self.classifier = classifier
+        self.model = model
         self.thresholds = thresholds
         self.tier_names = tier_names
         self.feature_cols = feature_cols
@@ -430,9 +459,12 @@ class ChurnSegmenter(BaseSegmenter):
         self._cuts_ = self._check_tiers()
         self.segments_ = [str(name) for name in self.tier_names]
         if self.method == "probabilistic":
-            from ..models import BetaGeoModel
-
-            self.model_ = BetaGeoModel().fit(self._summary_frame(X))
+            # `model` was type-checked with the other parameters; fit a clone on our columns
+            model = clone(BetaGeoModel() if self.model is None else self.model)
+            model.set_params(
+                frequency_col=self.frequency_col, recency_col=self.recency_col, T_col=self.T_col
+            )
+            self.model_ = model.fit(self._summary_frame(X))
         else:
             self.classifier_ = ChurnClassifier(self.classifier, random_state=self.random_state)
             self.classifier_.fit(X, self._check_labels(y, X.shape[0]))
@@ -450,7 +482,8 @@ class ChurnSegmenter(BaseSegmenter):
         return churned
 
     def _summary_frame(self, X: np.ndarray) -> pd.DataFrame:
-        frame: pd.DataFrame = pd.DataFrame(X, columns=["frequency", "recency", "T"])
+        columns = [self.frequency_col, self.recency_col, self.T_col]
+        frame: pd.DataFrame = pd.DataFrame(X, columns=columns)
         return frame
 
     def _churn_probability(self, X: np.ndarray) -> np.ndarray:
