@@ -23,7 +23,12 @@ from hypothesis import strategies as st
 import behaviorseg as bs
 from behaviorseg.exceptions import BehaviorsegWarning, DataValidationError, SchemaError
 from behaviorseg.kpi import PERIOD_DAYS, cltv, cltv_by_segment
-from behaviorseg.models import BetaGeoModel, GammaGammaModel
+from behaviorseg.models import (
+    BetaGeoModel,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    ParetoNBDModel,
+)
 
 with warnings.catch_warnings():  # lifetimes sets a pandas option that pandas 3 deprecates
     warnings.simplefilter("ignore")
@@ -281,6 +286,51 @@ def test_predictive_cltv_by_hand_with_duck_typed_models():
     assert out.index.name == "id"
 
 
+@pytest.mark.parametrize("model_class", [BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel])
+def test_predictive_cltv_equals_the_sum_by_hand_for_every_purchase_model(
+    cdnow_summary, fitted, model_class
+):
+    """CDNOW, 12 months of 4.348 weeks, 1 %/month, margin 0.3: with each purchase model,
+    CLTV = sum over months of the model's expected purchases in that month x Gamma-Gamma's
+    expected spend x margin / 1.01^i, computed from the same fitted models."""
+    model = model_class().fit(cdnow_summary)
+    _, gamma_gamma = fitted
+    out = cltv(
+        cdnow_summary,
+        method="predictive",
+        transaction_model=model,
+        spend_model=gamma_gamma,
+        time_unit="W",
+        horizon=12,
+        discount_rate=0.01,
+        margin=0.3,
+    )
+    step = PERIOD_DAYS["M"] / 7
+    cumulative = [np.zeros(len(cdnow_summary))] + [
+        model.expected_purchases(cdnow_summary, i * step).to_numpy() for i in range(1, 13)
+    ]
+    by_hand = sum((cumulative[i] - cumulative[i - 1]) / 1.01**i for i in range(1, 13))
+    value = gamma_gamma.expected_average_value(cdnow_summary).to_numpy()
+    np.testing.assert_allclose(out["cltv"], by_hand * value * 0.3, rtol=1e-12)
+    np.testing.assert_allclose(out["expected_purchases"], cumulative[-1], rtol=1e-12)
+    one_time = (cdnow_summary["frequency"] == 0).to_numpy()
+    assert (out["cltv"][one_time] > 0).all()
+
+
+def test_purchase_models_value_one_time_buyers_differently(cdnow_summary, fitted):
+    """BG/NBD deems every one-time buyer alive; MBG/NBD and Pareto/NBD let them be gone,
+    which lowers each one-time buyer's CLTV."""
+    _, gamma_gamma = fitted
+    kw = {"method": "predictive", "spend_model": gamma_gamma, "time_unit": "W", "horizon": 12}
+    one_time = cdnow_summary[cdnow_summary["frequency"] == 0]
+    values = {
+        model_class: cltv(one_time, transaction_model=model_class().fit(cdnow_summary), **kw)
+        for model_class in (BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel)
+    }
+    assert (values[ModifiedBetaGeoModel]["cltv"] < values[BetaGeoModel]["cltv"]).all()
+    assert (values[ParetoNBDModel]["cltv"] < values[BetaGeoModel]["cltv"]).all()
+
+
 def test_undiscounted_cltv_is_purchases_times_value_times_margin(cdnow_summary, fitted):
     """discount_rate = 0: CLTV = E[purchases over the horizon] × E[spend] × margin."""
     bgnbd, gamma_gamma = fitted
@@ -319,6 +369,13 @@ def test_longer_horizons_and_lower_rates_never_lower_the_value(cdnow_summary, fi
     ("kwargs", "error", "match"),
     [
         ({"transaction_model": None}, TypeError, "expected_purchases"),
+        (
+            {"transaction_model": GammaGammaModel()},
+            TypeError,
+            "BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel",
+        ),
+        ({"transaction_model": ParetoNBDModel}, TypeError, r"ParetoNBDModel\(\)\.fit"),
+        ({"spend_model": GammaGammaModel}, TypeError, "fitted model instance as spend_model"),
         ({"spend_model": object()}, TypeError, "expected_average_value"),
         ({"horizon": None}, ValueError, "needs horizon"),
         ({"horizon": 0}, ValueError, "horizon"),

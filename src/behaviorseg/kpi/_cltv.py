@@ -1,5 +1,6 @@
-"""Customer lifetime value: historical (simple) and predictive (BG/NBD + Gamma-Gamma),
-per customer, and its summary per segment."""
+"""Customer lifetime value: historical (simple) and predictive (a purchase model such as
+BG/NBD, MBG/NBD or Pareto/NBD, with Gamma-Gamma), per customer, and its summary per
+segment."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ PERIOD_DAYS: Mapping[str, float] = MappingProxyType(
 
 
 class _TransactionModel(Protocol):
-    """What :func:`cltv` needs from a purchase model (e.g. ``BetaGeoModel``)."""
+    """What :func:`cltv` needs from a purchase model (``BetaGeoModel``,
+    ``ModifiedBetaGeoModel``, ``ParetoNBDModel`` or any object with this method)."""
 
     def expected_purchases(self, X: Any, t: Any) -> Any: ...  # pragma: no cover
 
@@ -202,10 +204,17 @@ def _predictive(
     discount_rate: object,
     margin: object,
 ) -> pd.DataFrame:
+    for param, model in (("transaction_model", transaction_model), ("spend_model", spend_model)):
+        if isinstance(model, type):
+            raise TypeError(
+                f"cltv(method='predictive') needs a fitted model instance as {param}=, got "
+                f"the class {model.__name__}; fit one first, e.g. {model.__name__}().fit(summary)"
+            )
     if not callable(getattr(transaction_model, "expected_purchases", None)):
         raise TypeError(
             "cltv(method='predictive') needs transaction_model= with an "
-            "expected_purchases(X, t) method, e.g. a fitted behaviorseg.models.BetaGeoModel; "
+            "expected_purchases(X, t) method: a fitted BetaGeoModel, ModifiedBetaGeoModel or "
+            "ParetoNBDModel from behaviorseg.models (or any object with that method); "
             f"got {type(transaction_model).__name__}"
         )
     if not callable(getattr(spend_model, "expected_average_value", None)):
@@ -300,13 +309,14 @@ def cltv(
 
     **Predictive** (``method="predictive"``): the discounted expected margin of
     each customer's future purchases over ``horizon`` periods, from a purchase
-    model (BG/NBD: how many purchases, given the customer's history and the
-    chance they have left) and a spend model (Gamma-Gamma: how much per
-    purchase). Cash flow of period ``i`` = ``(E[Y(i s)] - E[Y((i-1) s)]) ×
-    E[spend] × margin / (1 + discount_rate)^i``, summed for ``i = 1 ..
-    horizon``, where ``E[Y(t)]`` is the expected number of purchases in the next
-    ``t`` summary time units and ``s`` the number of summary time units per
-    period. This is lifetimes' ``customer_lifetime_value`` convention.
+    model (BG/NBD, MBG/NBD or Pareto/NBD: how many purchases, given the
+    customer's history and the chance they have left) and a spend model
+    (Gamma-Gamma: how much per purchase). Cash flow of period ``i`` =
+    ``(E[Y(i s)] - E[Y((i-1) s)]) × E[spend] × margin / (1 + discount_rate)^i``,
+    summed for ``i = 1 .. horizon``, where ``E[Y(t)]`` is the expected number of
+    purchases in the next ``t`` summary time units and ``s`` the number of summary
+    time units per period. This is lifetimes' ``customer_lifetime_value``
+    convention.
 
     Parameters
     ----------
@@ -344,8 +354,12 @@ def cltv(
         seen for one. ``None``: ``frequency_col`` already holds purchases per
         period.
     transaction_model : fitted model, optional
-        Predictive only: has ``expected_purchases(X, t)``, e.g. a fitted
-        :class:`~behaviorseg.models.BetaGeoModel`.
+        Predictive only: has ``expected_purchases(X, t)``: a fitted
+        :class:`~behaviorseg.models.BetaGeoModel`,
+        :class:`~behaviorseg.models.ModifiedBetaGeoModel` or
+        :class:`~behaviorseg.models.ParetoNBDModel` (or any object with that
+        method). The models differ on one-time buyers: BG/NBD deems every one
+        of them alive, the other two let them be gone (see the models guide).
     spend_model : fitted model, optional
         Predictive only: has ``expected_average_value(X)``, e.g. a fitted
         :class:`~behaviorseg.models.GammaGammaModel`.
