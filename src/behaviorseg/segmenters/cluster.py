@@ -14,6 +14,7 @@ from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from .._base import BaseSegmenter
 from .._validation import Constraint, InstanceOf, Interval, Options
@@ -294,6 +295,8 @@ class ClusterSegmenter(BaseSegmenter):
     (with replacement) of the selection sample, and its clusters of that sample
     are compared with the fitted ones by the adjusted Rand index; ``stability_``
     is the mean. On large tables the resamples are therefore of 20,000 customers.
+    These small fits (choosing k, the bootstrap) run on one thread: on a few
+    thousand rows, threads cost more than they bring; the final fit uses them all.
 
     Examples
     --------
@@ -573,7 +576,8 @@ class ClusterSegmenter(BaseSegmenter):
         n_distinct = len(np.unique(S, axis=0))
         self.scores_ = None
         if self.n_clusters == "auto":
-            k = self._choose_k(S, low, high, n_distinct, seed_model)
+            with threadpool_limits(limits=1):  # many small fits: threads only cost here
+                k = self._choose_k(S, low, high, n_distinct, seed_model)
         else:
             k = int(self.n_clusters)
             if n_distinct < k:
@@ -606,7 +610,8 @@ class ClusterSegmenter(BaseSegmenter):
 
         self.stability_ = np.nan
         if self.n_bootstrap > 0:
-            self.stability_ = self._bootstrap(S, _assign(model, S), k, seed_boot)
+            with threadpool_limits(limits=1):
+                self.stability_ = self._bootstrap(S, _assign(model, S), k, seed_boot)
 
     def _fill_empty(self, means: np.ndarray, centers: np.ndarray) -> np.ndarray:
         """Means of empty clusters (a Ward or mixture centre nobody is nearest to)."""
