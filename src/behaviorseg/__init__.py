@@ -45,6 +45,7 @@ from .summaries import (
     occasion_table,
     retail_calendar,
     rfm_table,
+    subscription_table,
     usage_table,
 )
 
@@ -85,6 +86,7 @@ __all__ = [
     "retail_calendar",
     "rfm_table",
     "segmenters",
+    "subscription_table",
     "summaries",
     "usage_table",
 ]

@@ -7,10 +7,12 @@ from ._lifecycle import make_lifecycle_transactions
 from ._loaders import load_cdnow
 from ._matrix import make_brand_events, make_loyalty_customers
 from ._occasions import make_benefit_survey, make_occasion_transactions
+from ._subscriptions import load_donations, make_opportunity_histories, make_subscriptions
 from ._transactions import make_transactions
 
 __all__ = [
     "load_cdnow",
+    "load_donations",
     "make_benefit_survey",
     "make_brand_events",
     "make_customers",
@@ -19,5 +21,7 @@ __all__ = [
     "make_lifecycle_transactions",
     "make_loyalty_customers",
     "make_occasion_transactions",
+    "make_opportunity_histories",
+    "make_subscriptions",
     "make_transactions",
 ]

@@ -4,6 +4,8 @@
 :class:`ParetoNBDModel` (Pareto/NBD) model how often customers buy and when they drop
 out; :class:`GammaGammaModel` models how much they spend per transaction. All take
 the :func:`~behaviorseg.summaries.clv_summary` table.
+:class:`ShiftedBetaGeoModel` (sBG) models contract renewals (subscriptions), from the
+:func:`~behaviorseg.summaries.subscription_table`.
 
 :func:`compare_models` fits several of them on the same calibration data and reports
 their fit (log-likelihood, AIC, BIC) and holdout errors; :func:`purchase_tracking` and
@@ -16,12 +18,14 @@ from ._compare import compare_models, purchase_tracking, tracking_table
 from ._gamma_gamma import GammaGammaModel
 from ._modified_beta_geo import ModifiedBetaGeoModel
 from ._pareto_nbd import ParetoNBDModel
+from ._shifted_beta_geo import ShiftedBetaGeoModel
 
 __all__ = [
     "BetaGeoModel",
     "GammaGammaModel",
     "ModifiedBetaGeoModel",
     "ParetoNBDModel",
+    "ShiftedBetaGeoModel",
     "compare_models",
     "purchase_tracking",
     "tracking_table",

@@ -21,6 +21,7 @@ from ._occasions import (
     occasion_table,
     retail_calendar,
 )
+from ._subscriptions import SUBSCRIPTION_PERIODS, subscription_table, tenures_from_survivors
 from ._transactions import clv_summary, rfm_table
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "OCCASION_SEGMENTS",
     "RETAIL_OCCASIONS",
     "SEASONS",
+    "SUBSCRIPTION_PERIODS",
     "brand_table",
     "calibration_holdout_split",
     "category_table",
@@ -43,5 +45,7 @@ __all__ = [
     "occasion_table",
     "retail_calendar",
     "rfm_table",
+    "subscription_table",
+    "tenures_from_survivors",
     "usage_table",
 ]
