@@ -14,6 +14,7 @@ period over calibration and holdout.
 """
 
 from ._beta_geo import BetaGeoModel
+from ._beta_geo_beta_binom import BetaGeoBetaBinomModel
 from ._compare import compare_models, purchase_tracking, tracking_table
 from ._gamma_gamma import GammaGammaModel
 from ._modified_beta_geo import ModifiedBetaGeoModel
@@ -21,6 +22,7 @@ from ._pareto_nbd import ParetoNBDModel
 from ._shifted_beta_geo import ShiftedBetaGeoModel
 
 __all__ = [
+    "BetaGeoBetaBinomModel",
     "BetaGeoModel",
     "GammaGammaModel",
     "ModifiedBetaGeoModel",
