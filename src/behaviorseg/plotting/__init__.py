@@ -7,7 +7,8 @@ takes ``ax=None`` (a new figure is made when omitted) and returns the Axes.
 One private module per family: ``_segments`` (RFM grid, segment sizes, 2x2
 quadrants), ``_kpi`` (funnel, KPI intervals), ``_churn`` (churn scores),
 ``_migration`` (migration matrix, flows), ``_models`` (diagnostics of the
-repeat-buying models); ``_common`` holds what they share.
+repeat-buying models), ``_retention`` (survival and retention curves of the
+contractual models); ``_common`` holds what they share.
 """
 
 from ._churn import churn_calibration, churn_distribution, churn_lift
@@ -20,6 +21,7 @@ from ._models import (
     repeat_purchase_distribution,
     tracking_curve,
 )
+from ._retention import derl_by_tenure, retention_curve, survival_curve
 from ._segments import matrix_scatter, rfm_heatmap, segment_sizes
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "churn_calibration",
     "churn_distribution",
     "churn_lift",
+    "derl_by_tenure",
     "expected_purchases_heatmap",
     "funnel_chart",
     "kpi_intervals",
@@ -34,8 +37,10 @@ __all__ = [
     "migration_heatmap",
     "probability_alive_heatmap",
     "repeat_purchase_distribution",
+    "retention_curve",
     "rfm_heatmap",
     "segment_flow",
     "segment_sizes",
+    "survival_curve",
     "tracking_curve",
 ]
