@@ -5,7 +5,8 @@
 out; :class:`GammaGammaModel` models how much they spend per transaction. All take
 the :func:`~behaviorseg.summaries.clv_summary` table.
 :class:`ShiftedBetaGeoModel` (sBG) models contract renewals (subscriptions), from the
-:func:`~behaviorseg.summaries.subscription_table`.
+:func:`~behaviorseg.summaries.subscription_table`; :class:`BetaGeoBetaBinomModel`
+(BG/BB) models repeat transactions at discrete opportunities (annual drives, events).
 
 :func:`compare_models` fits several of them on the same calibration data and reports
 their fit (log-likelihood, AIC, BIC) and holdout errors; :func:`purchase_tracking` and
