@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from behaviorseg.exceptions import BehaviorsegError, ProtectedAttributeError
-from behaviorseg.profiling._protected import (
+from behaviorseg._protected import (
     SPECIAL_CATEGORIES,
     check_criteria,
     name_tokens,
     protected_rule,
 )
+from behaviorseg.exceptions import BehaviorsegError, ProtectedAttributeError
 
 FLAGGED = {
     "ethnicity": "racial or ethnic origin",

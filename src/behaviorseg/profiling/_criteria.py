@@ -20,7 +20,7 @@ from .._validation import Options, check_frame, validate_params
 from ..exceptions import DataValidationError
 from ..kpi._common import _group_size, _group_sum, _safe_divide, _segment_codes
 from ._profile import _Feature, _level_counts, _read_features
-from ._protected import check_criteria
+from .._protected import check_criteria
 
 __all__ = ["distinguishing_features"]
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._protected import check_criteria
 from .._validation import InstanceOf, Interval, _first_labels, check_numeric, validate_params
 from ..exceptions import DataValidationError
 from ..kpi._common import _safe_divide, _segment_codes
-from ._protected import check_criteria
 
 __all__ = ["SegmentCrossing", "cross_segments"]
 

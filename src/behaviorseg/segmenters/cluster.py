@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from .._base import BaseSegmenter
+from .._protected import check_criteria
 from .._validation import Constraint, InstanceOf, Interval, Options
 from ..exceptions import DataValidationError
 
@@ -393,8 +394,6 @@ class ClusterSegmenter(BaseSegmenter):
                 raise ValueError(f"{owner}: features={self.features!r} must be column names")
             if len(set(self.features)) != len(self.features):
                 raise ValueError(f"{owner}: features={self.features!r} names a column twice")
-        from ..profiling._protected import check_criteria  # profiling sits downstream
-
         allowed = self.allow_protected
         check_criteria(
             labels,

@@ -40,7 +40,7 @@ import re
 import unicodedata
 from collections.abc import Hashable, Iterable
 
-from ..exceptions import ProtectedAttributeError
+from .exceptions import ProtectedAttributeError
 
 __all__: list[str] = []  # private module
 
