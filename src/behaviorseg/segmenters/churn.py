@@ -4,7 +4,9 @@
 ``predict_proba`` the class probabilities, ``score`` the accuracy): the estimator that
 ``cross_val_score``, ``GridSearchCV`` and ``cross_val_predict`` evaluate and tune.
 :class:`ChurnSegmenter` is a *segmenter*: ``predict`` names risk tiers; its supervised
-route fits a :class:`ChurnClassifier` and cuts its churn probability into tiers.
+route fits a :class:`ChurnClassifier` and cuts its churn probability into tiers, its
+probabilistic route asks a purchase model, its contractual route a retention model of
+subscriptions (sBG).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sklearn.utils.validation import (
 )
 
 from .._base import BaseSegmenter, read_columns
+from .._frames import frame_kind, to_pandas_frame
 from .._validation import (
     Constraint,
     InstanceOf,
@@ -32,12 +35,16 @@ from .._validation import (
     validate_params,
 )
 from ..exceptions import DataValidationError
-from ..models import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
+from ..models import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel, ShiftedBetaGeoModel
 
 __all__ = ["ChurnClassifier", "ChurnSegmenter"]
 
 #: The purchase models the probabilistic route accepts (``model=``).
 _PURCHASE_MODELS = (BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel)
+
+#: The label of subscribers who have already churned (contractual route): the last
+#: segment, after the risk tiers of the active subscribers.
+_CHURNED_TIER = "churned"
 
 #: Features read by the supervised method by default: the columns of ``rfm_table``
 #: (and so of ``churn_labels``, less its label).
@@ -280,7 +287,7 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 class ChurnSegmenter(BaseSegmenter):
     """Estimate each customer's churn probability and group customers into risk tiers.
 
-    Two routes:
+    Three routes:
 
     - ``method="probabilistic"`` (no labels needed): fits a purchase model
       (``model``: BG/NBD by default, or MBG/NBD or Pareto/NBD from
@@ -290,6 +297,14 @@ class ChurnSegmenter(BaseSegmenter):
     - ``method="supervised"``: fits a :class:`ChurnClassifier` on customer
       features and labels, typically from :func:`~behaviorseg.summaries.churn_labels`
       (``X = table.drop(columns="churned")``, ``y = table["churned"]``).
+    - ``method="contractual"`` (subscriptions, no labels needed): fits a
+      :class:`~behaviorseg.models.ShiftedBetaGeoModel` on a
+      :func:`~behaviorseg.summaries.subscription_table` (every subscriber,
+      churned or active: the churned carry the information); churn probability
+      of an active subscriber = the model's probability that they cancel at
+      their next renewal decision (within the next ``horizon`` decisions if
+      given). Subscribers who have already churned are not scored: they get the
+      tier ``"churned"``, after the risk tiers, and probability 1.
 
     ``predict`` names risk tiers, so this is a segmenter, not a classifier
     (``is_classifier`` is False, and scikit-learn's scorers refuse it). To
@@ -300,43 +315,57 @@ class ChurnSegmenter(BaseSegmenter):
 
     Parameters
     ----------
-    method : {"probabilistic", "supervised"}, default="probabilistic"
+    method : {"probabilistic", "supervised", "contractual"}, default="probabilistic"
         Which route to use.
     classifier : scikit-learn classifier or None, default=None
         For ``"supervised"``: any classifier with ``predict_proba``, passed to
         :class:`ChurnClassifier` (whose default, a regularised gradient boosting,
         is used when None).
-    model : BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel or None, default=None
+    model : BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel, ShiftedBetaGeoModel or None
         For ``"probabilistic"``: the purchase model, unfitted or fitted (it is
         cloned in ``fit`` and fitted on ``X``; its own parameters such as
         ``penalizer_coef`` are kept and tunable as ``model__<name>``, while its
         column names are replaced by this segmenter's ``frequency_col``,
-        ``recency_col`` and ``T_col``). None means ``BetaGeoModel()``.
+        ``recency_col`` and ``T_col``). None means ``BetaGeoModel()``. For
+        ``"contractual"``: None or a ``ShiftedBetaGeoModel`` (cloned, its
+        columns replaced by ``tenure_col`` and ``churned_col``). Default None.
     thresholds : tuple of float, default=(0.3, 0.7)
         Increasing churn-probability cut points in (0, 1): a customer whose
         probability is below ``thresholds[0]`` is in the first tier, at or above
-        ``thresholds[-1]`` in the last.
+        ``thresholds[-1]`` in the last. The contractual route's probability is
+        per renewal decision, usually far below 0.3: choose cut points on its
+        scale (e.g. ``(0.05, 0.15)`` for monthly renewals).
     tier_names : tuple of str, default=("low", "medium", "high")
-        One name per tier (``len(thresholds) + 1``), lowest risk first.
+        One name per tier (``len(thresholds) + 1``), lowest risk first. The
+        contractual route adds ``"churned"`` after them, so it cannot be one
+        of them.
     feature_cols : tuple of str or None, default=None
         For ``"supervised"``: the feature columns (default: the ``rfm_table``
         columns recency_days, frequency, monetary, avg_order_value, tenure_days).
     frequency_col, recency_col, T_col : str
         For ``"probabilistic"``: the ``clv_summary`` columns.
+    tenure_col, churned_col : str
+        For ``"contractual"``: the ``subscription_table`` columns (renewal
+        decisions observed, whole numbers >= 0; churned flag, booleans or 0/1).
+        A plain array is read by position: tenure, churned.
     horizon : float or None, default=None
         For ``"probabilistic"``: if given, churn probability is the model's
         probability of no purchase (``probability_no_purchase``) over the next
         ``horizon`` periods (in the summary's time unit) instead of 1 - P(alive).
         Use it when "churned" means "no purchase in the next period", and with
         BG/NBD whenever one-time buyers must be ranked: under BG/NBD their
-        1 - P(alive) is 0 for all of them.
+        1 - P(alive) is 0 for all of them. For ``"contractual"``: a whole number
+        of renewal decisions; churn probability = P(cancel within the next
+        ``horizon`` decisions). None means the next decision only.
     random_state : int or None, default=None
         Seed of the default classifier (as in :class:`ChurnClassifier`).
 
     Attributes
     ----------
-    model_ : BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel
-        The fitted purchase model (probabilistic route): a clone of ``model``.
+    model_ : BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel or ShiftedBetaGeoModel
+        The fitted purchase model (probabilistic route) or retention model
+        (contractual route): a clone of ``model``. Use it for survival curves or
+        contractual CLTV on the same fit (:func:`~behaviorseg.kpi.cltv`).
     classifier_ : ChurnClassifier
         The fitted churn classifier (supervised route), trained on the feature
         columns as an array in ``feature_cols`` order; its own ``classifier_`` is
@@ -345,7 +374,8 @@ class ChurnSegmenter(BaseSegmenter):
         ``[False, True]``: what the ``predict_proba`` columns mean (not churned,
         churned), on both routes.
     segments_ : list of str
-        The tier names, lowest risk first.
+        The tier names, lowest risk first; ``"churned"`` last on the contractual
+        route.
     n_features_in_, feature_names_in_ :
         As in scikit-learn.
 
@@ -359,6 +389,13 @@ class ChurnSegmenter(BaseSegmenter):
     is 0 (set ``horizon``, or pick another model, to rank them); MBG/NBD and
     Pareto/NBD let them be gone, with a churn probability that grows with the
     time since their first purchase.
+
+    The contractual route fits one model on the whole table: the sBG's beta
+    mixing already lets subscribers differ, and a plan with few cancellations
+    cannot be fitted alone. For one model per plan or cohort, fit one segmenter
+    on each part (plans billed over different periods need their own
+    ``subscription_table`` anyway). A subscriber's risk depends only on their
+    tenure: the sBG knows nothing else about them.
 
     Examples
     --------
@@ -387,17 +424,36 @@ class ChurnSegmenter(BaseSegmenter):
     >>> churn = one_time.assign(churn=seg.transform(one_time)[:, 0]).sort_values("T")["churn"]
     >>> bool(churn.min() > 0 and churn.is_monotonic_increasing)
     True
+
+    The contractual route on a subscription table: the longer the tenure, the
+    lower the risk; churned subscribers get their own tier.
+
+    >>> table = pd.DataFrame({"tenure_periods": [1, 1, 2, 3, 0, 1, 4],
+    ...                       "churned": [True, True, True, False, False, False, False]})
+    >>> seg = ChurnSegmenter("contractual", thresholds=(0.1, 0.3)).fit(table)
+    >>> seg.segments_
+    ['low', 'medium', 'high', 'churned']
+    >>> seg.transform(table)[:, 0].round(2).tolist()
+    [1.0, 1.0, 1.0, 0.09, 0.35, 0.18, 0.08]
+    >>> seg.predict(table).tolist()
+    ['churned', 'churned', 'churned', 'low', 'high', 'medium', 'low']
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
-        "method": [Options(("probabilistic", "supervised"))],
+        "method": [Options(("probabilistic", "supervised", "contractual"))],
         "thresholds": [InstanceOf((tuple, list))],
         "tier_names": [InstanceOf((tuple, list))],
         "feature_cols": [InstanceOf((tuple, list, type(None)))],
-        "model": [InstanceOf((*_PURCHASE_MODELS, type(None)))],
+        # two rules: the purchase models (probabilistic route), the retention model
+        "model": [
+            InstanceOf((*_PURCHASE_MODELS, type(None))),
+            InstanceOf((ShiftedBetaGeoModel,)),
+        ],
         "frequency_col": [InstanceOf((str,))],
         "recency_col": [InstanceOf((str,))],
         "T_col": [InstanceOf((str,))],
+        "tenure_col": [InstanceOf((str,))],
+        "churned_col": [InstanceOf((str,))],
         "horizon": [Interval(float, 0.0, None, closed="neither"), InstanceOf((type(None),))],
         "random_state": [InstanceOf((int, np.integer, type(None)))],
     }
@@ -414,6 +470,8 @@ class ChurnSegmenter(BaseSegmenter):
         frequency_col: str = "frequency",
         recency_col: str = "recency",
         T_col: str = "T",
+        tenure_col: str = "tenure_periods",
+        churned_col: str = "churned",
         horizon: float | None = None,
         random_state: int | None = None,
     ) -> None:
@@ -426,13 +484,38 @@ class ChurnSegmenter(BaseSegmenter):
         self.frequency_col = frequency_col
         self.recency_col = recency_col
         self.T_col = T_col
+        self.tenure_col = tenure_col
+        self.churned_col = churned_col
         self.horizon = horizon
         self.random_state = random_state
 
     def _input_columns(self) -> list[str]:
         if self.method == "probabilistic":
             return [self.frequency_col, self.recency_col, self.T_col]
+        if self.method == "contractual":
+            return [self.tenure_col, self.churned_col]
         return list(self.feature_cols if self.feature_cols is not None else DEFAULT_CHURN_FEATURES)
+
+    def _validate_input(self, X: Any, *, reset: bool) -> np.ndarray:
+        """The base class's reading, after turning a boolean churned flag into 0.0 / 1.0.
+
+        ``subscription_table`` writes ``churned`` as booleans, which the numeric
+        column check refuses; a nullable boolean's missing values become NaN, refused
+        with the column named. The caller's frame is not modified.
+        """
+        if self.method == "contractual":
+            if frame_kind(X) not in (None, "pandas"):
+                X, _ = to_pandas_frame(X, name="X")
+            column = self.churned_col
+            if (
+                isinstance(X, pd.DataFrame)
+                and X.columns.is_unique
+                and column in X.columns
+                and pd.api.types.is_bool_dtype(X[column].dtype)
+            ):
+                flags = X[column].to_numpy(dtype=np.float64, na_value=np.nan)
+                X = X.assign(**{column: flags})
+        return super()._validate_input(X, reset=reset)
 
     def _output_names(self, n_columns: int) -> list[str]:
         return ["churn_probability"]
@@ -455,10 +538,48 @@ class ChurnSegmenter(BaseSegmenter):
             )
         return cuts
 
+    def _check_model(self) -> None:
+        """Refuse a model of the other family (the parameter rule accepts both)."""
+        contractual = self.method == "contractual"
+        if (
+            contractual
+            and self.model is not None
+            and not isinstance(self.model, ShiftedBetaGeoModel)
+        ):
+            raise TypeError(
+                f"{type(self).__name__}(method='contractual') fits a ShiftedBetaGeoModel on "
+                f"a subscription table; model={self.model!r} is a purchase model, for "
+                f"method='probabilistic'. Pass model=None or ShiftedBetaGeoModel()"
+            )
+        if not contractual and isinstance(self.model, ShiftedBetaGeoModel):
+            raise TypeError(
+                f"{type(self).__name__}(method={self.method!r}) does not use "
+                f"ShiftedBetaGeoModel, the retention model of subscriptions: pass "
+                f"method='contractual' with a subscription table, or a purchase model "
+                f"(BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel)"
+            )
+        if contractual:
+            if _CHURNED_TIER in self.tier_names:
+                raise ValueError(
+                    f"tier_names={self.tier_names!r} must not contain {_CHURNED_TIER!r}: "
+                    f"method='contractual' adds that tier for subscribers who have churned"
+                )
+            if self.horizon is not None and not float(self.horizon).is_integer():
+                raise ValueError(
+                    f"horizon={self.horizon!r} counts renewal decisions on the contractual "
+                    f"route: pass a whole number such as {int(self.horizon) + 1}"
+                )
+
     def _fit(self, X: np.ndarray, y: Any) -> None:
         self._cuts_ = self._check_tiers()
+        self._check_model()
         self.segments_ = [str(name) for name in self.tier_names]
-        if self.method == "probabilistic":
+        if self.method == "contractual":
+            self.segments_.append(_CHURNED_TIER)
+            retention = clone(ShiftedBetaGeoModel() if self.model is None else self.model)
+            retention.set_params(tenure_col=self.tenure_col, churned_col=self.churned_col)
+            self.model_ = retention.fit(self._subscription_frame(X))
+        elif self.method == "probabilistic":
             # `model` was type-checked with the other parameters; fit a clone on our columns
             model = clone(BetaGeoModel() if self.model is None else self.model)
             model.set_params(
@@ -486,7 +607,15 @@ class ChurnSegmenter(BaseSegmenter):
         frame: pd.DataFrame = pd.DataFrame(X, columns=columns)
         return frame
 
+    def _subscription_frame(self, X: np.ndarray) -> pd.DataFrame:
+        frame: pd.DataFrame = pd.DataFrame(X, columns=[self.tenure_col, self.churned_col])
+        return frame
+
     def _churn_probability(self, X: np.ndarray) -> np.ndarray:
+        if self.method == "contractual":
+            decisions = 1 if self.horizon is None else int(self.horizon)
+            risk = self.model_.churn_probability(self._subscription_frame(X), decisions)
+            return np.asarray(risk, dtype=np.float64)
         if self.method == "probabilistic":
             summary = self._summary_frame(X)
             if self.horizon is not None:
@@ -502,6 +631,8 @@ class ChurnSegmenter(BaseSegmenter):
 
     def _predict_codes(self, X: np.ndarray) -> np.ndarray:
         codes: np.ndarray = np.searchsorted(self._cuts_, self._churn_probability(X), side="right")
+        if self.method == "contractual":  # churned subscribers: the last segment
+            codes = np.where(X[:, 1] > 0, len(self._cuts_) + 1, codes)
         return codes
 
     def __sklearn_tags__(self) -> Any:
@@ -511,6 +642,9 @@ class ChurnSegmenter(BaseSegmenter):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Return ``[P(active), P(churn)]`` for every customer (columns as in ``classes_``).
+
+        On the contractual route, ``[0, 1]`` for subscribers who have already
+        churned.
 
         Parameters
         ----------
