@@ -282,6 +282,103 @@ def _predictive(
     return out
 
 
+class _RetentionModel(Protocol):
+    """What :func:`cltv` needs from a retention model of contract renewals
+    (``ShiftedBetaGeoModel`` or any object with these two methods)."""
+
+    def churn_probability(self, X: Any, t: Any = 1) -> Any: ...  # pragma: no cover
+
+    def discounted_expected_residual_lifetime(
+        self, X: Any, *, discount_rate: float
+    ) -> Any: ...  # pragma: no cover
+
+
+def _contractual(
+    subscriptions: pd.DataFrame,
+    *,
+    retention_model: Any,
+    price_per_period: object,
+    margin: object,
+    horizon: object,
+    discount_rate: object,
+) -> pd.DataFrame:
+    """Price x margin x the discounted expected number of future payments (DERL)."""
+    if isinstance(retention_model, type):
+        raise TypeError(
+            f"cltv(method='contractual') needs a fitted model instance as retention_model=, "
+            f"got the class {retention_model.__name__}; fit one first, e.g. "
+            f"{retention_model.__name__}().fit(subscription_table(...))"
+        )
+    needed = ("churn_probability", "discounted_expected_residual_lifetime")
+    if not all(callable(getattr(retention_model, name, None)) for name in needed):
+        raise TypeError(
+            "cltv(method='contractual') needs retention_model=, a fitted "
+            "ShiftedBetaGeoModel from behaviorseg.models (or any object with "
+            "churn_probability(X, t) and discounted_expected_residual_lifetime(X, "
+            f"discount_rate=)); got {type(retention_model).__name__}"
+        )
+    if price_per_period is None:
+        raise ValueError(
+            "cltv(method='contractual') needs price_per_period=, the amount billed per "
+            "billing period of the subscription table: a number, or a column such as the "
+            "plan's price"
+        )
+    validate_params(
+        {"discount_rate": discount_rate},
+        {"discount_rate": [Interval(float, 0.0, 1.0, closed="left")]},
+        owner="cltv",
+    )
+    rate = float(discount_rate)  # type: ignore[arg-type]
+    n = len(subscriptions)
+    if horizon is None:
+        if rate == 0.0:
+            raise ValueError(
+                "cltv(method='contractual') without horizon= counts every future payment, "
+                "which needs discount_rate > 0 (per billing period): undiscounted, a "
+                "subscriber's expected lifetime is infinite when the sBG's alpha <= 1. "
+                "Pass discount_rate=, or horizon= (a number of payments)"
+            )
+        payments = _model_output(
+            retention_model.discounted_expected_residual_lifetime(
+                subscriptions, discount_rate=rate
+            ),
+            n,
+            what="retention_model.discounted_expected_residual_lifetime",
+        )
+    else:
+        validate_params({"horizon": horizon}, {"horizon": [Interval(int, 1, None)]}, owner="cltv")
+        payments = np.zeros(n)
+        n_payments = int(horizon)  # type: ignore[call-overload]
+        for k in range(1, n_payments + 1):  # a loop over future renewals, not subscribers
+            stays = 1.0 - _model_output(
+                retention_model.churn_probability(subscriptions, k),
+                n,
+                what="retention_model.churn_probability",
+            )
+            payments += stays / (1.0 + rate) ** (k - 1)
+    price = _scalar_or_column(
+        subscriptions,
+        price_per_period,
+        param="price_per_period",
+        low=0.0,
+        high=None,
+        low_open=False,
+    )
+    share = _scalar_or_column(
+        subscriptions, margin, param="margin", low=0.0, high=1.0, low_open=False
+    )
+    out: pd.DataFrame = pd.DataFrame(
+        {
+            "discounted_payments": payments,
+            "price_per_period": price,
+            "margin": share,
+            "cltv": payments * price * share,
+        },
+        index=subscriptions.index.copy(),
+    )
+    return out
+
+
 def cltv(
     customers: pd.DataFrame,
     *,
@@ -299,8 +396,10 @@ def cltv(
     horizon: float | None = None,
     discount_rate: float = 0.0,
     periods_per_step: float | None = None,
+    retention_model: _RetentionModel | None = None,
+    price_per_period: float | str | None = None,
 ) -> pd.DataFrame:
-    """Customer lifetime value of each customer, historical or predictive, in explicit units.
+    """Customer lifetime value of each customer: historical, predictive or contractual.
 
     **Historical** (``method="historical"``): ``average order value × purchases
     per period × margin × expected lifetime in periods`` (lifetime = ``1 /
@@ -318,6 +417,15 @@ def cltv(
     time units per period. This is lifetimes' ``customer_lifetime_value``
     convention.
 
+    **Contractual** (``method="contractual"``, subscriptions): ``price per
+    period × margin × DERL``, the discounted expected number of future payments
+    of each subscriber from a fitted retention model
+    (:class:`~behaviorseg.models.ShiftedBetaGeoModel`, Fader & Hardie 2010):
+    ``DERL = sum_{k >= 1} S(n + k) / S(n) / (1 + discount_rate)^(k - 1)`` for a
+    subscriber active after ``n`` renewals (the next payment undiscounted),
+    summed to infinity or over the next ``horizon`` payments; 0 for churned
+    subscribers.
+
     Parameters
     ----------
     customers : DataFrame
@@ -325,8 +433,10 @@ def cltv(
         purchases and a tenure (:func:`~behaviorseg.summaries.rfm_table` has
         them all). Predictive: the :func:`~behaviorseg.summaries.clv_summary`
         table the models read (``frequency``, ``recency``, ``T``,
-        ``monetary_value``). Not modified.
-    method : {"historical", "predictive"}, default="historical"
+        ``monetary_value``). Contractual: the
+        :func:`~behaviorseg.summaries.subscription_table` the retention model
+        reads (its ``tenure_col`` and ``churned_col``). Not modified.
+    method : {"historical", "predictive", "contractual"}, default="historical"
         Which CLTV to compute.
     period : {"H", "D", "W", "M", "Q", "Y"} or float, default="M"
         The period of every "per period" quantity: purchases per period,
@@ -370,26 +480,39 @@ def cltv(
     horizon : int or None
         Predictive only, required: number of periods to project (a whole
         number >= 1; an integral float such as ``12.0`` is accepted, ``12.5``
-        is refused).
+        is refused). Contractual, optional: the number of future payments
+        counted (a whole number >= 1); None counts them all.
     discount_rate : float, default=0.0
         Predictive only: discount rate per period, in [0, 1); period ``i``'s
         cash flow is divided by ``(1 + discount_rate)^i`` (received at the end
         of the period). 0.01 per month is about 12.7 % a year. A rate of 1
         (100 % per period) or more is refused: it is almost always a
         percentage (pass 0.1 for 10 %) or a yearly rate with a monthly
-        ``period``.
+        ``period``. Contractual: per billing period of the subscription
+        table, the ``k``-th future payment divided by ``(1 +
+        discount_rate)^(k - 1)``; > 0 unless ``horizon`` is given.
     periods_per_step : float or None, default=None
         Predictive only: summary time units per period, overriding the
         conversion from ``time_unit`` and ``period``. lifetimes uses 4.345
         weeks (or 30 days, 720 hours) per month: pass ``periods_per_step=4.345``
         to reproduce its numbers from a weekly summary.
+    retention_model : fitted model, optional
+        Contractual only, required: a fitted
+        :class:`~behaviorseg.models.ShiftedBetaGeoModel` (or any object with
+        ``churn_probability(X, t)`` and ``discounted_expected_residual_lifetime(X,
+        discount_rate=)``), e.g. ``ChurnSegmenter(method="contractual").model_``.
+    price_per_period : float, str or None
+        Contractual only, required: the amount billed per billing period (>= 0),
+        or a column of them (e.g. the plan's price); ``margin`` applies to it.
 
     Returns
     -------
     DataFrame
         Indexed like ``customers``, with ``cltv`` (float, >= 0, in the currency
         of the amounts) and its components. Historical: ``avg_order_value``,
-        ``purchases_per_period``, ``margin``, ``lifetime_periods``. Predictive:
+        ``purchases_per_period``, ``margin``, ``lifetime_periods``. Contractual:
+        ``discounted_payments`` (the expected discounted number of future
+        payments, DERL), ``price_per_period``, ``margin``. Predictive:
         ``expected_purchases`` (undiscounted, over the horizon),
         ``expected_order_value``, ``margin``.
 
@@ -415,6 +538,11 @@ def cltv(
     - The predictive CLTV covers *future* purchases only, over a finite
       horizon, and each period's cash flow is discounted from the period's end
       (mid-period discounting would raise values by about ``(1 + d)^0.5``).
+    - The contractual CLTV values each active subscriber just before their next
+      renewal: that payment counts undiscounted, weighted by the probability of
+      renewing; the period already paid is not counted. ``period`` and
+      ``time_unit`` do not apply: the billing period is the subscription
+      table's.
 
     Examples
     --------
@@ -429,10 +557,27 @@ def cltv(
        avg_order_value  purchases_per_period  margin  lifetime_periods   cltv
     0             50.0                   0.5     0.3              20.0  150.0
     1             20.0                   1.0     0.3              20.0  120.0
+
+    Contractual: the "regular" cohort of Fader & Hardie (2007), $10 a year at a
+    50 % margin, 10 % a year; a subscriber's value grows with their tenure.
+
+    >>> from behaviorseg.models import ShiftedBetaGeoModel
+    >>> from behaviorseg.summaries import tenures_from_survivors
+    >>> cohort = tenures_from_survivors([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> sbg = ShiftedBetaGeoModel().fit(cohort, sample_weight=cohort["n_subscribers"])
+    >>> subscribers = pd.DataFrame({"tenure_periods": [0, 1, 4], "churned": False})
+    >>> cltv(subscribers, method="contractual", retention_model=sbg,
+    ...      price_per_period=10.0, margin=0.5, discount_rate=0.1).round(2)
+       discounted_payments  price_per_period  margin   cltv
+    0                 2.96              10.0     0.5  14.82
+    1                 4.10              10.0     0.5  20.52
+    2                 5.89              10.0     0.5  29.47
     """
     check_frame(customers, name="customers")
     validate_params(
-        {"method": method}, {"method": [Options(("historical", "predictive"))]}, owner="cltv"
+        {"method": method},
+        {"method": [Options(("historical", "predictive", "contractual"))]},
+        owner="cltv",
     )
     if method == "historical":
         stray = {
@@ -441,6 +586,8 @@ def cltv(
             "time_unit": time_unit,
             "horizon": horizon,
             "periods_per_step": periods_per_step,
+            "retention_model": retention_model,
+            "price_per_period": price_per_period,
         }
         given = [name for name, value in stray.items() if value is not None]
         if discount_rate != 0.0:
@@ -459,6 +606,34 @@ def cltv(
             aov_col=aov_col,
             frequency_col=frequency_col,
             tenure_col=tenure_col,
+        )
+    if method == "contractual":
+        unused = {
+            "transaction_model": transaction_model,
+            "spend_model": spend_model,
+            "time_unit": time_unit,
+            "periods_per_step": periods_per_step,
+            "lifetime": lifetime,
+            "churn_rate": churn_rate,
+        }
+        named = [name for name, value in unused.items() if value is not None]
+        if named:
+            raise ValueError(
+                f"cltv(method='contractual') does not use {', '.join(named)}: the retention "
+                f"model and price_per_period give a subscriber's value"
+            )
+        return _contractual(
+            customers,
+            retention_model=retention_model,
+            price_per_period=price_per_period,
+            margin=margin,
+            horizon=horizon,
+            discount_rate=discount_rate,
+        )
+    if retention_model is not None or price_per_period is not None:
+        raise ValueError(
+            "cltv(method='predictive') does not use retention_model or price_per_period; "
+            "pass method='contractual' for the value of subscribers"
         )
     if lifetime is not None or churn_rate is not None:
         raise ValueError(
