@@ -86,7 +86,7 @@ def _log_likelihood_terms(
 
 
 def _expected_count(
-    shape: np.ndarray, rate: np.ndarray, beta_a: float, beta_b: np.ndarray, t: np.ndarray
+    shape: np.ndarray, rate: np.ndarray, beta_a: Any, beta_b: np.ndarray, t: np.ndarray
 ) -> np.ndarray:
     """E over p ~ Beta(beta_a, beta_b) of (1 - (rate / (rate + p t))^shape) / p.
 
@@ -97,6 +97,8 @@ def _expected_count(
     not finite, Gauss-Jacobi quadrature of the same integral is used instead (the
     integrand is bounded and smooth, so this is accurate for any parameters).
     """
+    # Any argument may carry a draws axis (parameter draws x customers): see _uncertainty.
+    shape, rate, beta_a, beta_b, t = np.broadcast_arrays(shape, rate, beta_a, beta_b, t)
     z = t / (rate + t)
     with np.errstate(all="ignore"):
         closed = (
@@ -112,7 +114,9 @@ def _expected_count(
     bad = ~np.isfinite(out) | (out < 0) | (abs(beta_a - 1.0) < 1e-4)
     if bad.any():
         out = out.copy()
-        out[bad] = _expected_count_quadrature(shape[bad], rate[bad], beta_a, beta_b[bad], t[bad])
+        out[bad] = _expected_count_quadrature(
+            shape[bad], rate[bad], beta_a[bad], beta_b[bad], t[bad]
+        )
     return out
 
 
@@ -140,14 +144,17 @@ def _beta_rule(beta_a: float, beta_b: float, n: int) -> tuple[np.ndarray, np.nda
 
 
 def _expected_count_quadrature(
-    shape: np.ndarray, rate: np.ndarray, beta_a: float, beta_b: np.ndarray, t: np.ndarray
+    shape: np.ndarray, rate: np.ndarray, beta_a: Any, beta_b: np.ndarray, t: np.ndarray
 ) -> np.ndarray:
-    """Gauss-Jacobi quadrature of :func:`_expected_count`, one rule per distinct ``beta_b``."""
+    """Gauss-Jacobi quadrature of :func:`_expected_count`, one rule per distinct
+    ``(beta_a, beta_b)`` pair."""
     out = np.empty(len(shape))
-    distinct, inverse = np.unique(beta_b, return_inverse=True)
-    for k, bb in enumerate(distinct):  # one pass per distinct frequency, not per customer
+    beta_a = np.broadcast_to(beta_a, beta_b.shape)
+    distinct, inverse = np.unique(np.stack([beta_a, beta_b], axis=1), axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    for k, (ba, bb) in enumerate(distinct):  # one pass per distinct frequency, not customer
         rows = inverse == k
-        p, weights = _beta_rule(beta_a, float(bb), _QUADRATURE_NODES)
+        p, weights = _beta_rule(float(ba), float(bb), _QUADRATURE_NODES)
         scaled = p[None, :] * (t[rows] / rate[rows])[:, None]
         value = -np.expm1(-shape[rows][:, None] * np.log1p(scaled)) / p[None, :]
         out[rows] = value @ weights

@@ -21,6 +21,7 @@ from ._common import (
     _summary_table,
     _wrap,
 )
+from ._uncertainty import _IntervalMixin
 
 __all__ = ["BetaGeoBetaBinomModel"]
 
@@ -118,7 +119,7 @@ def _whole(value: Any, n_rows: int, name: str, low: int) -> np.ndarray:
     return out
 
 
-class BetaGeoBetaBinomModel(BaseEstimator):  # type: ignore[misc]
+class BetaGeoBetaBinomModel(_IntervalMixin, BaseEstimator):  # type: ignore[misc]
     """BG/BB model of repeat transactions at discrete opportunities (Fader, Hardie & Shang, 2010).
 
     For businesses where a transaction can only happen at set occasions (an annual
@@ -186,6 +187,13 @@ class BetaGeoBetaBinomModel(BaseEstimator):  # type: ignore[misc]
     >>> round(model.log_likelihood_, 1)
     -33225.6
     """
+
+    _INTERVALS = (
+        "probability_alive",
+        "expected_purchases",
+        "probability_of_n_purchases",
+        "discounted_expected_purchases",
+    )
 
     def __init__(
         self,

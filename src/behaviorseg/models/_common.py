@@ -21,6 +21,7 @@ from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped,un
 
 from .._validation import check_columns, check_numeric
 from ..exceptions import BehaviorsegWarning, ConvergenceError, DataValidationError, SchemaError
+from ._uncertainty import _IntervalMixin, _Prediction
 
 __all__: list[str] = []
 
@@ -307,24 +308,26 @@ def _at_bound(log_params: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     return out
 
 
-def _standard_errors(
+def _covariance(
     gradient: Callable[[np.ndarray], np.ndarray],
     params: np.ndarray,
     n_total: float,
     free: np.ndarray,
 ) -> np.ndarray:
-    """Standard errors from the inverse Hessian of the total negative log-likelihood.
+    """Asymptotic covariance of the parameters: the inverse Hessian of the total
+    negative log-likelihood.
 
     ``gradient`` returns the gradient of the *mean* negative log-likelihood with
     respect to the natural parameters. The Hessian is taken by central differences
-    of the gradient over the ``free`` parameters (those off a bound); parameters on
-    a bound, or whose curvature is not positive (a flat likelihood), get ``nan``.
+    of the gradient over the ``free`` parameters (those off a bound); the rows and
+    columns of parameters on a bound are ``nan``, and so is everything when the
+    Hessian is singular.
     """
     k = len(params)
-    errors = np.full(k, np.nan)
+    covariance = np.full((k, k), np.nan)
     index = np.flatnonzero(free)
     if len(index) == 0:
-        return errors
+        return covariance
     hessian = np.empty((len(index), len(index)))
     for col, j in enumerate(index):
         step = 1e-5 * max(abs(params[j]), 1e-8)
@@ -335,11 +338,19 @@ def _standard_errors(
     hessian = 0.5 * (hessian + hessian.T) * n_total
     with np.errstate(all="ignore"):
         try:
-            covariance = np.linalg.inv(hessian)
+            inverse = np.linalg.inv(hessian)
         except np.linalg.LinAlgError:
-            return errors
+            return covariance
+    covariance[np.ix_(index, index)] = inverse
+    return covariance
+
+
+def _standard_errors(covariance: np.ndarray) -> np.ndarray:
+    """Square roots of the variances; ``nan`` where the curvature is not positive (a
+    flat likelihood) or the parameter sits on a bound."""
+    with np.errstate(all="ignore"):
         variances = np.diag(covariance)
-    errors[index] = np.where(variances > 0, np.sqrt(np.abs(variances)), np.nan)
+        errors: np.ndarray = np.where(variances > 0, np.sqrt(np.abs(variances)), np.nan)
     return errors
 
 
@@ -366,14 +377,17 @@ def _record_fit(
     their parameters. ``log_likelihood`` gives the total log-likelihood of the
     caller's data at the parameters in the caller's units, and ``detail`` any
     model-specific sentence for the bound warning. Sets ``params_``,
-    ``log_likelihood_``, ``standard_errors_`` and ``optimizer_result_``.
+    ``log_likelihood_``, ``standard_errors_``, ``covariance_`` (the asymptotic
+    covariance of the parameters, in the caller's units) and ``optimizer_result_``.
     """
     scaled = np.exp(result.x)
     params: np.ndarray = scaled * units
-    errors = _standard_errors(gradient, scaled, n_total, ~at_bound) * units
+    covariance = _covariance(gradient, scaled, n_total, ~at_bound) * np.outer(units, units)
+    errors = _standard_errors(covariance)
     model.params_ = pd.Series(params, index=list(names), name="params_")
     model.log_likelihood_ = float(log_likelihood(params))
     model.standard_errors_ = pd.Series(errors, index=list(names), name="std_error")
+    model.covariance_ = pd.DataFrame(covariance, index=list(names), columns=list(names))
     model.optimizer_result_ = result
     _warn_at_bound(
         type(model).__name__,
@@ -403,7 +417,7 @@ def _summary_table(params: pd.Series, errors: pd.Series) -> pd.DataFrame:
     return table
 
 
-class _RepeatBuyingModel(BaseEstimator):  # type: ignore[misc]
+class _RepeatBuyingModel(_IntervalMixin, BaseEstimator):  # type: ignore[misc]
     """What the non-contractual repeat-buying models share (BG/NBD, MBG/NBD, Pareto/NBD).
 
     Each model reads the ``clv_summary`` columns (frequency, recency, T) and supplies
@@ -425,6 +439,13 @@ class _RepeatBuyingModel(BaseEstimator):  # type: ignore[misc]
     #: lifetimes adds its penalty to the mean negative log-likelihood (BG/NBD, MBG/NBD)
     #: or to the total one (Pareto/NBD).
     _PENALTY_ON_TOTAL: ClassVar[bool] = False
+    _INTERVALS = (
+        "probability_alive",
+        "expected_purchases",
+        "expected_purchases_new",
+        "probability_no_purchase",
+        "probability_of_n_purchases",
+    )
 
     def __init__(
         self,
@@ -648,6 +669,31 @@ class _RepeatBuyingModel(BaseEstimator):  # type: ignore[misc]
         check_is_fitted(self, "params_")
         params: np.ndarray = self.params_.to_numpy()
         return params
+
+    def _vectorised(self, prediction: str, arguments: dict[str, Any]) -> _Prediction | None:
+        """P(alive) and the expected purchases under many parameter draws at once (the
+        hooks broadcast a draws axis); the distributions of counts use the fallback."""
+        if prediction == "expected_purchases_new":
+            horizon = np.atleast_1d(np.asarray(arguments["t"], dtype=np.float64))
+            horizon = self._check_t(horizon, len(horizon))
+            return _Prediction(
+                lambda p, t: np.maximum(self._expected(p, 0 * t, 0 * t, 0 * t, t), 0.0),
+                (horizon,),
+                len(horizon),
+            )
+        if prediction not in ("probability_alive", "expected_purchases"):
+            return None
+        x, t_x, T, _ = self._read(arguments["X"])
+        if prediction == "probability_alive":
+            return _Prediction(
+                lambda p, *rows: np.clip(self._alive(p, *rows), 0.0, 1.0), (x, t_x, T), len(x)
+            )
+        horizon = self._check_t(arguments["t"], len(x))
+        return _Prediction(
+            lambda p, *rows: np.maximum(self._expected(p, *rows), 0.0),
+            (x, t_x, T, horizon),
+            len(x),
+        )
 
     def log_likelihood(self, X: Any) -> Any:
         """Log-likelihood of each customer's history under the fitted parameters.

@@ -22,6 +22,7 @@ from ._common import (
     _summary_table,
     _wrap,
 )
+from ._uncertainty import _IntervalMixin, _Prediction
 
 __all__ = ["GammaGammaModel"]
 
@@ -129,7 +130,16 @@ def _large_q_note(params: np.ndarray, x: np.ndarray) -> str:
     )
 
 
-class GammaGammaModel(BaseEstimator):  # type: ignore[misc]
+def _expected_value(params: Any, x: np.ndarray, m: np.ndarray) -> Any:
+    """``p (gamma + m x) / (p x + q - 1)``, ``inf`` where ``p x + q <= 1``; the
+    parameters may carry a draws axis (``(3, n_draws, 1)``)."""
+    p, q, gamma = params
+    denominator = p * x + q - 1.0
+    with np.errstate(divide="ignore"):
+        return np.where(denominator > 0, p * (gamma + m * x) / denominator, np.inf)
+
+
+class GammaGammaModel(_IntervalMixin, BaseEstimator):  # type: ignore[misc]
     """Gamma-Gamma model of the average spend per transaction (Fader, Hardie & Lee, 2005).
 
     Each transaction of a customer is worth ``z ~ Gamma(p, nu)``, and ``nu ~
@@ -190,6 +200,8 @@ class GammaGammaModel(BaseEstimator):  # type: ignore[misc]
     >>> bool((value > 0).all())
     True
     """
+
+    _INTERVALS = ("expected_average_value",)
 
     def __init__(
         self, *, frequency_col: str = "frequency", monetary_col: str = "monetary_value"
@@ -361,5 +373,9 @@ class GammaGammaModel(BaseEstimator):  # type: ignore[misc]
                 f"{int(undefined.sum())} customers (p x + q <= 1, e.g. frequency 0 with "
                 f"q <= 1); the spend distribution is too heavy-tailed to predict their value"
             )
-        value = p * (gamma + m * x) / denominator
+        value = _expected_value((p, q, gamma), x, m)
         return _wrap(value, index, "expected_average_value")
+
+    def _vectorised(self, prediction: str, arguments: dict[str, Any]) -> _Prediction | None:
+        x, m, _ = self._read(arguments["X"])
+        return _Prediction(_expected_value, (x, np.where(x > 0, m, 0.0)), len(x))

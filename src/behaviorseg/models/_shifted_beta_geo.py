@@ -22,6 +22,7 @@ from ._common import (
     _summary_table,
     _wrap,
 )
+from ._uncertainty import _IntervalMixin
 
 __all__ = ["ShiftedBetaGeoModel"]
 
@@ -84,7 +85,7 @@ def _read_flag(values: pd.Series, column: str) -> np.ndarray:
     return numbers
 
 
-class ShiftedBetaGeoModel(BaseEstimator):  # type: ignore[misc]
+class ShiftedBetaGeoModel(_IntervalMixin, BaseEstimator):  # type: ignore[misc]
     """Shifted-beta-geometric (sBG) model of contract renewals (Fader & Hardie, 2007).
 
     Subscribers renew a contract at the end of each period (month, year): at every
@@ -158,6 +159,14 @@ class ShiftedBetaGeoModel(BaseEstimator):  # type: ignore[misc]
     >>> round(model.log_likelihood_, 1)
     -1680.3
     """
+
+    _INTERVALS = (
+        "survival_function",
+        "retention_rate",
+        "churn_probability",
+        "expected_remaining_lifetime",
+        "discounted_expected_residual_lifetime",
+    )
 
     def __init__(self, *, tenure_col: str = "tenure_periods", churned_col: str = "churned") -> None:
         self.tenure_col = tenure_col
