@@ -517,3 +517,92 @@ def test_bootstrap_interval_contains_the_mean(rows, seed):
     tol = 1e-9 * (1 + out["mean"].abs())
     assert (out["ci_low"] <= out["mean"] + tol).all()
     assert (out["mean"] <= out["ci_high"] + tol).all()
+
+
+# -- intervals from the models' parameter uncertainty ------------------------------------
+
+
+def _predictive_options(fitted) -> dict:
+    bg, gg = fitted
+    return {
+        "method": "predictive",
+        "transaction_model": bg,
+        "spend_model": gg,
+        "time_unit": "W",
+        "period": "M",
+        "horizon": 6,
+        "discount_rate": 0.01,
+    }
+
+
+def test_cltv_interval_brackets_the_point_value(cdnow_summary, fitted):
+    """interval= adds cltv_low <= cltv <= cltv_high and leaves the other columns unchanged."""
+    options = _predictive_options(fitted)
+    point = cltv(cdnow_summary, **options)
+    value = cltv(cdnow_summary, **options, interval=0.95, n_draws=200, random_state=0)
+    pd.testing.assert_frame_equal(value[point.columns], point)
+    assert (value["cltv_low"] <= value["cltv"] + 1e-9).all()
+    assert (value["cltv"] <= value["cltv_high"] + 1e-9).all()
+    assert (value["cltv_high"] > value["cltv_low"]).all()
+
+
+def test_cltv_draws_are_the_interval_source_and_reproducible(cdnow_summary, fitted):
+    """return_draws gives (n_draws, n_customers) draws whose percentiles are the interval."""
+    options = _predictive_options(fitted)
+    value, draws = cltv(
+        cdnow_summary, **options, interval=0.9, n_draws=100, random_state=1, return_draws=True
+    )
+    assert draws.shape == (100, len(cdnow_summary))
+    low, high = np.quantile(draws, [0.05, 0.95], axis=0)
+    np.testing.assert_allclose(value["cltv_low"], low)
+    np.testing.assert_allclose(value["cltv_high"], high)
+    again = cltv(cdnow_summary, **options, interval=0.9, n_draws=100, random_state=1)
+    pd.testing.assert_frame_equal(value, again)
+
+
+def test_segment_totals_propagate_parameter_uncertainty_jointly(cdnow_summary, fitted):
+    """Each draw's segment total is the sum of its customers' draws: the total's interval
+    is far wider than independent errors would give, and contains the total."""
+    value, draws = cltv(
+        cdnow_summary,
+        **_predictive_options(fitted),
+        interval=0.95,
+        n_draws=200,
+        random_state=0,
+        return_draws=True,
+    )
+    data = value.assign(segment=np.where(cdnow_summary["frequency"] > 0, "repeat", "one-time"))
+    table = cltv_by_segment(data, segment_col="segment", random_state=0, draws=draws)
+    assert {"total_low", "total_high", "mean_low", "mean_high"} <= set(table.columns)
+    assert (table["total_low"] <= table["total"]).all() and (
+        table["total"] <= table["total_high"]
+    ).all()
+    np.testing.assert_allclose(table["mean_low"] * table["n"], table["total_low"])
+    one_hot = data["segment"].to_numpy()[None, :] == table.index.to_numpy()[:, None]
+    totals = draws @ one_hot.T
+    np.testing.assert_allclose(table["total_high"], np.quantile(totals, 0.975, axis=0))
+    independent = np.sqrt((draws.std(axis=0) ** 2) @ one_hot.T)
+    assert np.all(totals.std(axis=0) > 3 * independent)
+
+
+def test_cltv_interval_options_are_checked(cdnow_summary, fitted):
+    """interval options are refused where they do not apply, with a clear message."""
+    options = _predictive_options(fitted)
+    with pytest.raises(ValueError, match="does not use interval"):
+        cltv(_customers(), churn_rate=0.1, interval=0.95)
+    with pytest.raises(ValueError, match="return_draws=True needs interval"):
+        cltv(cdnow_summary, **options, return_draws=True)
+    with pytest.raises(ValueError, match="in \\(0, 1\\)"):
+        cltv(cdnow_summary, **options, interval=95)
+    with pytest.raises(TypeError, match=r"from behaviorseg\.models"):
+        cltv(
+            cdnow_summary,
+            **{**options, "transaction_model": PoissonModel(0.1)},
+            interval=0.95,
+        )
+    with pytest.raises(ValueError, match="draws must have shape"):
+        cltv_by_segment(
+            pd.DataFrame({"segment": ["a", "b"], "cltv": [1.0, 2.0]}),
+            segment_col="segment",
+            draws=np.ones((50, 3)),
+        )

@@ -22,6 +22,14 @@ from .._validation import (
     validate_params,
 )
 from ..exceptions import BehaviorsegWarning, DataValidationError
+from ..models._uncertainty import (
+    _check_level,
+    _distinct_rows,
+    _evaluate,
+    _on_rows,
+    _percentiles,
+    _row_blocks,
+)
 from ._common import (
     _bootstrap_mean_interval,
     _check_confidence,
@@ -203,7 +211,11 @@ def _predictive(
     horizon: object,
     discount_rate: object,
     margin: object,
-) -> pd.DataFrame:
+    interval: float | None = None,
+    n_draws: int = 1000,
+    random_state: int | np.random.Generator | None = None,
+    keep_draws: bool = False,
+) -> tuple[pd.DataFrame, np.ndarray | None]:
     for param, model in (("transaction_model", transaction_model), ("spend_model", spend_model)):
         if isinstance(model, type):
             raise TypeError(
@@ -279,7 +291,87 @@ def _predictive(
         },
         index=customers.index.copy(),
     )
-    return out
+    if interval is None:
+        return out, None
+    level = _check_level(interval)
+    low, high, draws = _predictive_draws(
+        customers,
+        keep_draws=keep_draws,
+        transaction_model=transaction_model,
+        spend_model=spend_model,
+        step=step,
+        n_steps=int(n_steps),
+        rate=rate,
+        share=share,
+        level=level,
+        n_draws=n_draws,
+        random_state=random_state,
+    )
+    out["cltv_low"], out["cltv_high"] = low, high
+    return out, draws
+
+
+def _predictive_draws(
+    customers: pd.DataFrame,
+    *,
+    transaction_model: Any,
+    spend_model: Any,
+    step: float,
+    n_steps: int,
+    rate: float,
+    share: np.ndarray,
+    level: float,
+    n_draws: int,
+    random_state: int | np.random.Generator | None,
+    keep_draws: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Percentile interval of each customer's predictive CLTV under parameter draws.
+
+    The purchase and spend models are fitted on separate likelihoods, so their
+    parameters are drawn independently, each from its own asymptotic covariance
+    (``parameter_draws``); draw ``d`` of a customer's CLTV uses the purchase
+    draw ``d`` and the spend draw ``d``, and every customer shares them, so sums
+    of draws over customers carry the joint uncertainty. Customers are taken in
+    blocks, so memory stays bounded unless ``keep_draws`` asks for all the draws
+    (n_draws x customers).
+    """
+    for param, model in (("transaction_model", transaction_model), ("spend_model", spend_model)):
+        if not callable(getattr(model, "parameter_draws", None)):
+            raise TypeError(
+                f"cltv(interval=...) needs {param}= from behaviorseg.models (it draws the "
+                f"model's parameters); got {type(model).__name__}"
+            )
+    rng = np.random.default_rng(random_state)
+    purchase_draws = transaction_model.parameter_draws(n_draws, random_state=rng).to_numpy()
+    spend_draws = spend_model.parameter_draws(n_draws, random_state=rng).to_numpy()
+    n = len(customers)
+    spend = spend_model._prediction("expected_average_value", (customers,), {}, n)
+    purchases = [
+        transaction_model._prediction("expected_purchases", (customers, i * step), {}, n)
+        for i in range(1, n_steps + 1)
+    ]
+    # Customers with the same inputs share their draws: compute them once.
+    first, codes = _distinct_rows(share, *spend.rows, *purchases[0].rows)
+    spend, purchases, share = (
+        _on_rows(spend, first),
+        [_on_rows(p, first) for p in purchases],
+        share[first],
+    )
+    n = len(first)
+    draws = np.empty((n_draws, n)) if keep_draws else None
+    low, high = np.empty(n), np.empty(n)
+    for rows in _row_blocks(n, n_draws, spend, *purchases):
+        previous = np.zeros((n_draws, rows.stop - rows.start))
+        discounted = np.zeros_like(previous)
+        for i, prediction in enumerate(purchases, start=1):
+            cumulative = _evaluate(prediction, purchase_draws, rows)
+            discounted += (cumulative - previous) / (1.0 + rate) ** i
+            previous = cumulative
+        block = np.maximum(discounted * _evaluate(spend, spend_draws, rows) * share[rows], 0.0)
+        low[rows], high[rows] = _percentiles(block, level)
+        if draws is not None:
+            draws[:, rows] = block
+    return low[codes], high[codes], None if draws is None else draws[:, codes]
 
 
 class _RetentionModel(Protocol):
@@ -398,7 +490,11 @@ def cltv(
     periods_per_step: float | None = None,
     retention_model: _RetentionModel | None = None,
     price_per_period: float | str | None = None,
-) -> pd.DataFrame:
+    interval: float | None = None,
+    n_draws: int = 1000,
+    random_state: int | np.random.Generator | None = None,
+    return_draws: bool = False,
+) -> Any:
     """Customer lifetime value of each customer: historical, predictive or contractual.
 
     **Historical** (``method="historical"``): ``average order value × purchases
@@ -504,17 +600,33 @@ def cltv(
     price_per_period : float, str or None
         Contractual only, required: the amount billed per billing period (>= 0),
         or a column of them (e.g. the plan's price); ``margin`` applies to it.
+    interval : float or None, default=None
+        Predictive only: the level of an interval for each customer's CLTV (e.g.
+        0.95), from the uncertainty of both models' fitted parameters: each
+        model's parameters are drawn ``n_draws`` times from their asymptotic
+        covariance (``parameter_draws``) and the CLTV recomputed under each draw;
+        adds ``cltv_low`` and ``cltv_high``, the percentiles of the draws. Needs
+        models from :mod:`behaviorseg.models`.
+    n_draws : int, default=1000
+        Predictive with ``interval`` only: number of parameter draws (>= 20).
+    random_state : int, numpy Generator or None, default=None
+        Predictive with ``interval`` only: seed of the draws.
+    return_draws : bool, default=False
+        Predictive with ``interval`` only: also return the CLTV draws, an array
+        of shape ``(n_draws, n_customers)`` (rows = draws, columns in the order
+        of ``customers``), for :func:`cltv_by_segment`'s ``draws=``.
 
     Returns
     -------
-    DataFrame
+    DataFrame, or (DataFrame, ndarray) with ``return_draws=True``
         Indexed like ``customers``, with ``cltv`` (float, >= 0, in the currency
         of the amounts) and its components. Historical: ``avg_order_value``,
         ``purchases_per_period``, ``margin``, ``lifetime_periods``. Contractual:
         ``discounted_payments`` (the expected discounted number of future
         payments, DERL), ``price_per_period``, ``margin``. Predictive:
         ``expected_purchases`` (undiscounted, over the horizon),
-        ``expected_order_value``, ``margin``.
+        ``expected_order_value``, ``margin``, and with ``interval``
+        ``cltv_low``, ``cltv_high``.
 
     Raises
     ------
@@ -588,6 +700,7 @@ def cltv(
             "periods_per_step": periods_per_step,
             "retention_model": retention_model,
             "price_per_period": price_per_period,
+            "interval": interval,
         }
         given = [name for name, value in stray.items() if value is not None]
         if discount_rate != 0.0:
@@ -615,6 +728,7 @@ def cltv(
             "periods_per_step": periods_per_step,
             "lifetime": lifetime,
             "churn_rate": churn_rate,
+            "interval": interval,
         }
         named = [name for name, value in unused.items() if value is not None]
         if named:
@@ -646,7 +760,9 @@ def cltv(
             "models were fitted on (e.g. 'W' for clv_summary(..., freq='W')), or "
             "periods_per_step="
         )
-    return _predictive(
+    if interval is None and return_draws:
+        raise ValueError("cltv: return_draws=True needs interval= (e.g. interval=0.95)")
+    out, draws = _predictive(
         customers,
         transaction_model=transaction_model,
         spend_model=spend_model,
@@ -656,7 +772,12 @@ def cltv(
         horizon=horizon,
         discount_rate=discount_rate,
         margin=margin,
+        interval=interval,
+        n_draws=n_draws,
+        random_state=random_state,
+        keep_draws=return_draws,
     )
+    return (out, draws) if return_draws else out
 
 
 def cltv_by_segment(
@@ -667,6 +788,7 @@ def cltv_by_segment(
     confidence: float = 0.95,
     n_resamples: int = 1000,
     random_state: int | np.random.Generator | None = None,
+    draws: Any = None,
 ) -> pd.DataFrame:
     """Summarise customer lifetime values per segment: mean, median, total and an interval.
 
@@ -686,6 +808,15 @@ def cltv_by_segment(
         Number of bootstrap resamples (>= 100).
     random_state : int, numpy Generator or None, default=None
         Seed of the bootstrap; an int makes the interval reproducible.
+    draws : array of shape (n_draws, n_customers), optional
+        CLTV draws of each customer under parameter draws of the models, columns
+        in the order of ``data``'s rows: the second result of ``cltv(...,
+        interval=..., return_draws=True)``. Adds ``total_low``, ``total_high``,
+        ``mean_low``, ``mean_high``: percentile intervals (at ``confidence``) of
+        the segment's total and mean CLTV from the uncertainty of the models'
+        parameters. Each draw's segment total is the sum of its customers' values
+        under the same parameter draw, so the uncertainty is propagated jointly:
+        customers' errors move together and do not average out.
 
     Returns
     -------
@@ -695,13 +826,21 @@ def cltv_by_segment(
         business), and ``ci_low``, ``ci_high``: the percentile bootstrap
         interval of the mean, resampling customers within each segment. Empty
         segments: ``total`` 0 and NaN elsewhere (no customer, no average).
-        One-customer segments get a zero-width interval.
+        One-customer segments get a zero-width interval. With ``draws``, also
+        ``total_low``, ``total_high``, ``mean_low``, ``mean_high`` (NaN means for
+        empty segments).
 
     Notes
     -----
     CLTV is heavily skewed (a few customers carry much of the value), which is
     why the interval is a bootstrap rather than ``mean ± 1.96 se``; for small
     segments it is still too narrow, so read it as a guide.
+
+    The two intervals answer different questions. ``ci_low``/``ci_high``: how
+    much the mean could change with other customers like these (sampling of
+    customers, the model's values taken as exact). ``mean_low``/``mean_high``
+    (from ``draws``): how much the model's values for *these* customers could
+    change with other parameter values equally supported by the data.
 
     Examples
     --------
@@ -744,4 +883,21 @@ def cltv_by_segment(
         },
         index=segments,
     )
+    if draws is not None:
+        matrix = np.asarray(draws, dtype=np.float64)
+        if matrix.ndim != 2 or matrix.shape[1] != len(values) or matrix.shape[0] < 20:
+            raise ValueError(
+                f"draws must have shape (n_draws >= 20, {len(values)}): one column per row "
+                f"of data, as returned by cltv(..., interval=..., return_draws=True); got "
+                f"{matrix.shape}"
+            )
+        if not np.all(np.isfinite(matrix)):
+            raise DataValidationError("draws has missing or infinite values")
+        one_hot = np.zeros((len(values), k))
+        one_hot[np.arange(len(values)), codes] = 1.0
+        totals = matrix @ one_hot  # (n_draws, segments): sums under the same draw
+        out["total_low"], out["total_high"] = _percentiles(totals, conf)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(size > 0, totals / size, np.nan)
+        out["mean_low"], out["mean_high"] = _percentiles(means, conf)
     return out
