@@ -146,6 +146,10 @@ class BetaGeoBetaBinomModel(_IntervalMixin, BaseEstimator):  # type: ignore[misc
         Fitted ``alpha``, ``beta``, ``gamma``, ``delta``.
     standard_errors_ : Series
         Standard errors from the inverse Hessian of the log-likelihood.
+    covariance_ : DataFrame
+        Asymptotic covariance of the parameters (the inverse Hessian), the source
+        of :meth:`parameter_draws` and :meth:`interval` (intervals for the
+        predictions).
     log_likelihood_ : float
         Total log-likelihood at the optimum.
     n_customers_ : int or float

@@ -160,6 +160,10 @@ class GammaGammaModel(_IntervalMixin, BaseEstimator):  # type: ignore[misc]
         Fitted ``p``, ``q``, ``gamma``.
     standard_errors_ : Series
         Standard errors from the inverse Hessian (``nan`` where it is flat).
+    covariance_ : DataFrame
+        Asymptotic covariance of the parameters (the inverse Hessian), the source
+        of :meth:`parameter_draws` and :meth:`interval` (intervals for the
+        predictions).
     log_likelihood_ : float
         Total log-likelihood of the repeat buyers.
     n_customers_ : int

@@ -419,6 +419,10 @@ class ParetoNBDModel(_RepeatBuyingModel):
     standard_errors_ : Series
         Standard errors from the inverse Hessian of the log-likelihood (``nan``
         where the likelihood is flat in a parameter).
+    covariance_ : DataFrame
+        Asymptotic covariance of the parameters (the inverse Hessian), the source
+        of :meth:`parameter_draws` and :meth:`interval` (intervals for the
+        predictions).
     log_likelihood_ : float
         Total log-likelihood at the optimum.
     n_customers_ : int

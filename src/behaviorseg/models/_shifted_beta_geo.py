@@ -116,6 +116,10 @@ class ShiftedBetaGeoModel(_IntervalMixin, BaseEstimator):  # type: ignore[misc]
         Fitted ``alpha``, ``beta``.
     standard_errors_ : Series
         Standard errors from the inverse Hessian of the log-likelihood.
+    covariance_ : DataFrame
+        Asymptotic covariance of the parameters (the inverse Hessian), the source
+        of :meth:`parameter_draws` and :meth:`interval` (intervals for the
+        predictions).
     log_likelihood_ : float
         Total log-likelihood at the optimum.
     n_subscribers_ : int or float
