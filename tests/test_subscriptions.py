@@ -134,3 +134,11 @@ def test_opportunity_histories_are_seeded_and_consistent():
     assert ((a["frequency"] == 0) == (a["recency"] == 0)).all()
     assert not (truth["alive_next"] & ~truth["alive"]).any()
     assert (truth.loc[~truth["alive"], "future_purchases"] == 0).all()
+
+
+def test_a_cancel_on_the_anniversary_day_but_earlier_in_the_day_ends_the_first_period():
+    """Whole periods compare instants: 16:32 on the anniversary day is before 17:58 there."""
+    log = _log([(1, "2024-01-21 17:58:44", "signup"), (1, "2024-04-21 16:32:57", "cancel")])
+    table = subscription_table(log, period="Q", as_of="2025-01-01")
+    assert table["tenure_periods"].tolist() == [1]
+    assert table["churned"].tolist() == [True]

@@ -136,7 +136,7 @@ def make_subscriptions(
     renewal_at = _add_periods(signup.iloc[owner].reset_index(drop=True), k, period)
     paid_from = _add_periods(signup, capped - 1, period)
     paid_to = _add_periods(signup, capped, period)
-    length = (paid_to - paid_from).to_numpy().astype(np.int64)
+    length = (paid_to - paid_from).to_numpy().astype("timedelta64[ns]").astype(np.int64)
     offset = np.maximum(np.ceil(rng.uniform(0.0, 1.0, n) * length / 10**9), 1).astype(np.int64)
     cancel_at = paid_from + pd.to_timedelta(offset, unit="s").to_numpy()
     cancel_at = cancel_at.where(cancel_at <= paid_to, paid_to)

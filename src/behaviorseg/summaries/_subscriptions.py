@@ -64,8 +64,9 @@ def _full_periods(start: pd.Series, end: pd.Series, period: str) -> np.ndarray:
         end.dt.month.to_numpy() - start.dt.month.to_numpy()
     )
     anniversary = np.minimum(start.dt.day.to_numpy(), end.dt.days_in_month.to_numpy())
-    start_clock = (start - start.dt.normalize()).to_numpy().astype(np.int64)
-    end_clock = (end - end.dt.normalize()).to_numpy().astype(np.int64)
+    # Times of day in nanoseconds whatever each column's unit (pandas 3 keeps us or s).
+    start_clock = (start - start.dt.normalize()).to_numpy().astype("timedelta64[ns]")
+    end_clock = (end - end.dt.normalize()).to_numpy().astype("timedelta64[ns]")
     day = end.dt.day.to_numpy()
     short = (day < anniversary) | ((day == anniversary) & (end_clock < start_clock))
     months = months - short.astype(np.int64)
