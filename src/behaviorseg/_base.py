@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._frames import frame_kind, to_pandas_frame
 from ._validation import (
     Constraint,
     check_columns,
@@ -56,7 +57,13 @@ def read_columns(
     ``feature_names_in_`` (a segmenter may derive its columns from them).
     Returns the array and whether it was read by position from an unnamed array
     (all its columns, for the caller to select from).
+
+    A polars DataFrame or LazyFrame, or a pyarrow Table, is read as the pandas frame
+    with the same named columns (:func:`._frames.to_pandas_frame`), on every
+    scikit-learn version: by name, never by position.
     """
+    if frame_kind(X) not in (None, "pandas"):
+        X, _ = to_pandas_frame(X, name="X")
     if isinstance(X, pd.DataFrame):
         check_unique_columns(X, name="X")
     # At fit, names from an earlier fit do not count (validate_data resets them).

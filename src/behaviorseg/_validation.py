@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._frames import to_pandas_frame
 from .exceptions import DataValidationError, RowsExcludedWarning, SchemaError
 
 __all__: list[str] = []  # private module
@@ -50,16 +51,15 @@ def _first_labels(labels: Iterable[Any], limit: int = 3) -> str:
 
 
 def check_frame(obj: object, *, name: str) -> pd.DataFrame:
-    """Return ``obj`` if it is a non-empty DataFrame with unique column names.
+    """Return ``obj`` as a non-empty pandas DataFrame with unique column names.
 
-    Raises TypeError for anything but a DataFrame, DataValidationError for an empty
-    one and SchemaError (see :func:`check_unique_columns`) for duplicated names.
+    A pandas DataFrame is returned as it is; a polars or pyarrow frame as a pandas
+    DataFrame (see :func:`._frames.to_pandas_frame`; the public functions convert at
+    their boundary already). Raises TypeError for anything else, naming what is
+    accepted, DataValidationError for an empty frame and SchemaError (see
+    :func:`check_unique_columns`) for duplicated names.
     """
-    if not isinstance(obj, pd.DataFrame):
-        raise TypeError(
-            f"{name} must be a pandas DataFrame, got {type(obj).__name__}; "
-            f"wrap it with pd.DataFrame(...) and name its columns"
-        )
+    obj, _ = to_pandas_frame(obj, name=name)
     check_unique_columns(obj, name=name)
     if len(obj) == 0:
         raise DataValidationError(
@@ -220,6 +220,12 @@ def to_datetime(series: pd.Series, *, column: str) -> pd.Series:
         year in a coarser unit (``datetime64[us]``), but behaviorseg refuses it,
         naming the column and the rows, instead of overflowing.
     """
+    if isinstance(series.dtype, pd.ArrowDtype) and series.dtype.kind == "M":
+        # pyarrow-backed timestamps: the numpy datetime of the same unit and zone
+        arrow_type = series.dtype.pyarrow_dtype
+        zone = getattr(arrow_type, "tz", None)
+        unit = str(arrow_type.unit)
+        series = series.astype(pd.DatetimeTZDtype(unit, zone) if zone else np.dtype(f"M8[{unit}]"))
     if _is_datetime(series.dtype):
         out = series
     elif pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import (
     Interval,
     check_columns,
@@ -31,6 +32,7 @@ def _check_labels(frame: pd.DataFrame, column: str, *, name: str) -> None:
         )
 
 
+@frame_boundary("spend", "acquisitions")
 def cac(
     spend: pd.DataFrame,
     acquisitions: pd.DataFrame,

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import (
     Interval,
     Options,
@@ -471,6 +472,7 @@ def _contractual(
     return out
 
 
+@frame_boundary("customers", index={"customers": "customer_id"})
 def cltv(
     customers: pd.DataFrame,
     *,
@@ -780,6 +782,7 @@ def cltv(
     return (out, draws) if return_draws else out
 
 
+@frame_boundary("data")
 def cltv_by_segment(
     data: pd.DataFrame,
     *,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from .._frames import frame_boundary
 from .._validation import Options, check_columns, check_frame, validate_params
 from ..exceptions import DataValidationError
 from ._common import (
@@ -45,6 +46,7 @@ def _trials(
     return trials, successes
 
 
+@frame_boundary("data")
 def conversion_rate(
     data: pd.DataFrame,
     *,
@@ -179,6 +181,7 @@ def _two_proportion(
     }
 
 
+@frame_boundary("data")
 def compare_conversion(
     data: pd.DataFrame,
     *,

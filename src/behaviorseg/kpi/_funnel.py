@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import check_columns, check_frame
 from ..exceptions import DataValidationError, SchemaError
 from ..summaries._events import _normalize_stages
@@ -49,6 +50,7 @@ def _segment_codes(
     return _segment_codes_of(frame, "segment", name="segments", param="segments")
 
 
+@frame_boundary("funnel")
 def funnel_conversion(
     funnel: pd.DataFrame,
     *,

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import (
     as_timestamp,
     check_columns,
@@ -53,6 +54,7 @@ def _period_bounds(
     return start, end
 
 
+@frame_boundary("events", "customers", index={"customers": "customer_col"})
 def retention_rate(
     events: pd.DataFrame,
     customers: pd.DataFrame,
@@ -179,6 +181,7 @@ def retention_rate(
     return out
 
 
+@frame_boundary("data")
 def engagement_rate(
     data: pd.DataFrame,
     *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import check_columns, check_frame, check_numeric
 from ..exceptions import DataValidationError
 from ._common import _check_flags, _group_size, _group_sum, _safe_divide, _segment_codes
@@ -27,6 +28,7 @@ def _probabilities(frame: pd.DataFrame, column: str, *, param: str) -> np.ndarra
     return values
 
 
+@frame_boundary("customers")
 def segment_report(
     customers: pd.DataFrame,
     *,

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 # threadpoolctl comes with scikit-learn (one of its own requirements): no new dependency.
 from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped,unused-ignore]
 
+from .._frames import frame_kind, to_pandas_frame
 from .._validation import check_columns, check_numeric
 from ..exceptions import BehaviorsegWarning, ConvergenceError, DataValidationError, SchemaError
 from ._uncertainty import _IntervalMixin, _Prediction
@@ -46,8 +47,12 @@ def _read_input(
     """Read the role columns of ``X`` by name (DataFrame) or by position (array).
 
     ``columns`` maps each role to ``(parameter name, column name)``, in the documented
-    positional order. Values must be finite and non-negative.
+    positional order. Values must be finite and non-negative. A polars or pyarrow
+    frame is read by name like a pandas one; having no index, it gets arrays back.
     """
+    native = frame_kind(X)
+    if native not in (None, "pandas"):
+        X, _ = to_pandas_frame(X, name=f"the data passed to {owner}")
     if isinstance(X, pd.DataFrame):
         wanted = {param: col for param, col in columns.values()}
         if any(col not in X.columns for col in wanted.values()) and all(
@@ -64,7 +69,7 @@ def _read_input(
             role: check_numeric(X[col], column=col, min_value=0.0)
             for role, (_, col) in columns.items()
         }
-        return _Input(values, X.index)
+        return _Input(values, X.index if native == "pandas" else None)
     array = np.asarray(X, dtype=np.float64)
     if array.ndim != 2 or array.shape[1] != len(columns):
         order = ", ".join(col for _, col in columns.values())

@@ -16,11 +16,11 @@ from scipy import special
 from scipy.stats import chi2 as chi2_distribution
 from scipy.stats import rankdata
 
+from .._protected import check_criteria
 from .._validation import Options, check_frame, validate_params
 from ..exceptions import DataValidationError
 from ..kpi._common import _group_size, _group_sum, _safe_divide, _segment_codes
 from ._profile import _Feature, _level_counts, _read_features
-from .._protected import check_criteria
 
 __all__ = ["distinguishing_features"]
 

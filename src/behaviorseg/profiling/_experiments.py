@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from .._frames import frame_boundary
 from .._validation import (
     InstanceOf,
     Interval,
@@ -104,6 +105,7 @@ def _sample_size(
     return n1
 
 
+@frame_boundary("baseline_rate", index={"baseline_rate": 0})
 def ab_test_plan(
     baseline_rate: float | pd.Series | pd.DataFrame,
     *,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import (
     Interval,
     Options,
@@ -217,6 +218,7 @@ def _action_table(actions: object, segments: pd.Index) -> pd.DataFrame:
     )
 
 
+@frame_boundary("data", index={"data": "customer_id"})
 def persona_cards(
     data: pd.DataFrame,
     *,
@@ -427,6 +429,7 @@ def _summary_line(card: pd.Series) -> str:
     return " · ".join(parts)
 
 
+@frame_boundary("cards", index={"cards": 0})
 def render_persona_cards(
     cards: pd.DataFrame, *, to: str = "markdown", layout: str = "cards"
 ) -> str:

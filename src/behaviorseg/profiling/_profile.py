@@ -13,6 +13,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import (
     Interval,
     check_columns,
@@ -196,6 +197,7 @@ def _numeric_stats(feature: _Feature, codes: np.ndarray, n_groups: int) -> dict[
     }
 
 
+@frame_boundary("data", index={"data": "customer_id"})
 def segment_profile(
     data: pd.DataFrame,
     *,

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import as_duration, check_numeric, warn_excluded
 from ..exceptions import DataValidationError
 from ._events import _count_distinct_pairs, _prepare_events
@@ -31,6 +32,7 @@ def _names(value: str | Sequence[str], param: str) -> tuple[str, ...]:
     return names
 
 
+@frame_boundary("events")
 def brand_table(
     events: pd.DataFrame,
     *,

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import check_columns, check_frame, check_numeric, warn_excluded
 from ..exceptions import DataValidationError
 
@@ -23,6 +24,7 @@ __all__ = ["category_table"]
 NO_CLEAR_BENEFIT = "no clear benefit"
 
 
+@frame_boundary("transactions")
 def category_table(
     transactions: pd.DataFrame,
     *,

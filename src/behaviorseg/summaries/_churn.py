@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import (
     as_duration,
     as_timestamp,
@@ -21,6 +22,7 @@ from ._transactions import rfm_table
 __all__ = ["churn_labels"]
 
 
+@frame_boundary("transactions")
 def churn_labels(
     transactions: pd.DataFrame,
     *,

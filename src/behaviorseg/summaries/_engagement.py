@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import as_duration, warn_excluded
 from ._events import _prepare_events
 from ._transactions import _NS_PER_DAY, _to_ns
@@ -69,6 +70,7 @@ def _weights(weights: Any) -> tuple[tuple[str, float], ...]:
     return tuple(pairs)
 
 
+@frame_boundary("events")
 def engagement_table(
     events: pd.DataFrame,
     *,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import (
     as_duration,
     as_timestamp,
@@ -202,6 +203,7 @@ def _count_distinct_pairs(codes: np.ndarray, other: np.ndarray, n: int) -> np.nd
     return counts
 
 
+@frame_boundary("events")
 def usage_table(
     events: pd.DataFrame,
     *,
@@ -373,6 +375,7 @@ def usage_table(
     return out
 
 
+@frame_boundary("events")
 def funnel_table(
     events: pd.DataFrame,
     *,

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import (
     as_timestamp,
     check_columns,
@@ -21,6 +22,7 @@ from ._transactions import _period_end, _period_groups, _period_ordinals, clv_su
 __all__ = ["calibration_holdout_split"]
 
 
+@frame_boundary("transactions")
 def calibration_holdout_split(
     transactions: pd.DataFrame,
     *,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from ._transactions import _NS_PER_DAY, _epoch_ns, _keep_buyers, _prepare, _to_ns
 
 __all__ = ["LIFECYCLE_STATUSES", "lifecycle_table"]
@@ -66,6 +67,7 @@ def _group_median(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+@frame_boundary("transactions")
 def lifecycle_table(
     transactions: pd.DataFrame,
     *,

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import check_numeric, to_datetime, warn_excluded
 from ..exceptions import BehaviorsegWarning, DataValidationError, SchemaError
 from ._events import _prepare_events
@@ -446,6 +447,7 @@ def _shares(
     return out
 
 
+@frame_boundary("transactions", "calendar")
 def occasion_table(
     transactions: pd.DataFrame,
     *,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import frame_boundary
 from .._validation import (
     as_timestamp,
     check_columns,
@@ -231,6 +232,7 @@ def _keep_buyers(buyer: np.ndarray, customers: pd.Index) -> pd.Index:
     return kept
 
 
+@frame_boundary("transactions")
 def rfm_table(
     transactions: pd.DataFrame,
     *,
@@ -454,6 +456,7 @@ def _period_groups(
     return hashed // span, hashed % span + low, g_value, g_purchase
 
 
+@frame_boundary("transactions")
 def clv_summary(
     transactions: pd.DataFrame,
     *,
