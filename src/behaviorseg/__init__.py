@@ -45,6 +45,8 @@ from .summaries import (
     occasion_table,
     retail_calendar,
     rfm_table,
+    session_table,
+    split_sessions,
     subscription_table,
     usage_table,
 )
@@ -86,6 +88,8 @@ __all__ = [
     "retail_calendar",
     "rfm_table",
     "segmenters",
+    "session_table",
+    "split_sessions",
     "subscription_table",
     "summaries",
     "usage_table",

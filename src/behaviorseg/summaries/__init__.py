@@ -21,6 +21,7 @@ from ._occasions import (
     occasion_table,
     retail_calendar,
 )
+from ._sessions import session_table, split_sessions
 from ._subscriptions import SUBSCRIPTION_PERIODS, subscription_table, tenures_from_survivors
 from ._transactions import clv_summary, rfm_table
 
@@ -45,6 +46,8 @@ __all__ = [
     "occasion_table",
     "retail_calendar",
     "rfm_table",
+    "session_table",
+    "split_sessions",
     "subscription_table",
     "tenures_from_survivors",
     "usage_table",

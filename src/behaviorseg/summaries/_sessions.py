@@ -1,0 +1,349 @@
+"""Event logs → sessions: ``split_sessions`` (a session id per event) and ``session_table``.
+
+A session is a run of a customer's events with no inactivity gap longer than ``gap``.
+Everything is whole-column numpy: the rows are put in (customer, time) order once, by
+sorting one packed int64 key (much cheaper than an argsort), then the gaps are a
+``diff`` and the session ids a ``cumsum``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._frames import frame_boundary
+from .._validation import (
+    as_duration,
+    check_columns,
+    check_frame,
+    to_datetime,
+    warn_excluded,
+)
+from ..exceptions import DataValidationError, SchemaError
+from ._transactions import _epoch_ns
+
+__all__ = ["session_table", "split_sessions"]
+
+_INT64_MAX = np.iinfo(np.int64).max
+_COPY_ON_WRITE = int(pd.__version__.split(".", 1)[0]) >= 3
+
+
+def _packed_order(keys: np.ndarray, n_keys: int) -> np.ndarray | None:
+    """A stable argsort of ``keys`` (ints in ``[0, n_keys)``), or None if it cannot pack.
+
+    Sorts ``key * n + row`` (one int64 per row) by value, which numpy does several
+    times faster than an argsort, and reads the row numbers back.
+    """
+    n = len(keys)
+    if n == 0 or max(n_keys, 1) > (_INT64_MAX - n) // max(n, 1):
+        return None
+    packed = keys.astype(np.int64, copy=True)
+    packed *= n
+    packed += np.arange(n, dtype=np.int64)
+    packed.sort()
+    packed %= n
+    return packed
+
+
+def _time_order(ns: np.ndarray) -> np.ndarray | None:
+    """Rows in time order (ties in row order); None when the rows already are."""
+    if len(ns) < 2 or bool(np.all(ns[1:] >= ns[:-1])):
+        return None
+    shifted = ns - ns.min()
+    for tick in (10**9, 10**6, 10**3, 1):  # the coarsest unit all times are whole in
+        if tick == 1 or not (shifted % tick).any():
+            ticks = shifted // tick
+            break
+    order = _packed_order(ticks, int(ticks.max()) + 1)
+    return np.argsort(ns, kind="stable") if order is None else order
+
+
+def _customer_time_order(codes: np.ndarray, ns: np.ndarray, n_customers: int) -> np.ndarray:
+    """Row positions in (customer code, time) order; ties keep the row order."""
+    by_time = _time_order(ns)
+    codes_in_time = codes if by_time is None else codes[by_time]
+    order = _packed_order(codes_in_time, n_customers)
+    if order is None:  # pragma: no cover - more than ~3e9 rows
+        return np.lexsort((ns, codes))
+    return order if by_time is None else by_time[order]
+
+
+def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Dense code per row of an id column, ids sorted (first-seen order if unorderable).
+
+    Integer ids of a compact range (customer numbers, split_sessions' session ids)
+    are coded by counting, without hashing.
+    """
+    dtype = ids.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and len(ids):
+        values = ids.to_numpy()
+        low, high = int(values.min()), int(values.max())
+        if high - low < 2 * len(values) + 1024:
+            offset = (values - low).astype(np.int64, copy=False)
+            present = np.bincount(offset, minlength=high - low + 1) > 0
+            dense = np.cumsum(present, dtype=np.int64) - 1
+            labels = np.flatnonzero(present).astype(dtype) + values.dtype.type(low)
+            return dense[offset], pd.Index(labels)
+    try:
+        codes, uniques = pd.factorize(ids, sort=True)
+    except TypeError:  # ids of mixed, unorderable types
+        codes, uniques = pd.factorize(ids, sort=False)
+    return codes.astype(np.int64, copy=False), pd.Index(uniques)
+
+
+@frame_boundary("events")
+def split_sessions(
+    events: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    time_col: str = "timestamp",
+    gap: Any = "30min",
+    session_col: str = "session_id",
+    number_col: str | None = None,
+) -> pd.DataFrame:
+    """Split each customer's events into sessions separated by inactivity gaps.
+
+    A customer's first event opens a session; each later event opens a new one
+    when the time since the customer's previous event is **strictly greater**
+    than ``gap``, and otherwise belongs to the same session. A gap of exactly
+    ``gap`` keeps the session going, and events at the same instant are always
+    in one session.
+
+    Parameters
+    ----------
+    events : DataFrame
+        One row per event, with a customer id and a timestamp (any other columns
+        are carried along). Not modified.
+    customer_col, time_col : str
+        Column names. Timestamps may be datetimes or parseable strings, all
+        naive or all time-zone-aware (gaps are then measured in absolute time).
+    gap : str, Timedelta or number of days, default="30min"
+        The longest inactivity within a session, e.g. ``"30min"`` (web analytics'
+        usual choice) or ``pd.Timedelta(hours=1)``. A bare number is a number of
+        **days**, as everywhere in behaviorseg.
+    session_col : str, default="session_id"
+        Name of the new column with the session id.
+    number_col : str or None, default=None
+        If given, also add a column of that name numbering each customer's
+        sessions in time order: 1 for their first session, 2 for the second ...
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``events`` with the rows and the index in the caller's order
+        (nothing is sorted), plus ``session_col`` (int64): a session id unique
+        across customers, numbered from 0 in (customer, start time) order, with
+        customers sorted by id (in first-seen order when ids cannot be sorted).
+        Pass it as ``customer_col`` of an event summary to count per session,
+        e.g. ``funnel_table(sessions, stages=..., customer_col="session_id")``.
+
+    Raises
+    ------
+    SchemaError
+        A column is missing, or ``session_col``/``number_col`` already exists
+        (pick another name or drop the old column first).
+    DataValidationError
+        Missing or unreadable timestamps, or no row with a customer id.
+
+    Warns
+    -----
+    RowsExcludedWarning
+        Rows without a customer id are dropped (counted): they belong to nobody's
+        session.
+
+    Notes
+    -----
+    The rows are put in (customer, time) order once with a packed-key sort (a
+    log already in time order, as most logs are, skips one of the two sorts);
+    the gaps are one ``diff`` and the ids one ``cumsum`` over that order, then
+    written back in the caller's row order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from behaviorseg.summaries import split_sessions
+    >>> log = pd.DataFrame({
+    ...     "customer_id": [1, 2, 1, 1, 2],
+    ...     "timestamp": pd.to_datetime([
+    ...         "2024-03-01 09:00", "2024-03-01 09:05", "2024-03-01 09:30",
+    ...         "2024-03-01 10:01", "2024-03-02 08:00",
+    ...     ]),
+    ...     "event": ["home", "home", "product_view", "purchase", "home"],
+    ... })
+    >>> split_sessions(log, gap="30min", number_col="session_number")
+       customer_id           timestamp         event  session_id  session_number
+    0            1 2024-03-01 09:00:00          home           0               1
+    1            2 2024-03-01 09:05:00          home           2               1
+    2            1 2024-03-01 09:30:00  product_view           0               1
+    3            1 2024-03-01 10:01:00      purchase           1               2
+    4            2 2024-03-02 08:00:00          home           3               2
+    """
+    check_frame(events, name="events")
+    check_columns(events, {"customer_col": customer_col, "time_col": time_col}, name="events")
+    delta = as_duration(gap, "gap")
+    new_cols = {"session_col": session_col}
+    if number_col is not None:
+        new_cols["number_col"] = number_col
+    for param, col in new_cols.items():
+        if not isinstance(col, str):
+            raise TypeError(f"{param}={col!r} must be a column name (str)")
+        if col in events.columns:
+            raise SchemaError(
+                f"events already has a column {col!r} ({param}); pass {param}='<new name>' "
+                f"or drop the old column first"
+            )
+    if number_col is not None and number_col == session_col:
+        raise ValueError(f"number_col and session_col are both {session_col!r}; name them apart")
+
+    has_id = events[customer_col].notna().to_numpy()
+    frame = events
+    if not has_id.all():
+        n_missing = int((~has_id).sum())
+        if n_missing == len(events):
+            raise DataValidationError(
+                f"every row has a missing customer id in column {customer_col!r}"
+            )
+        warn_excluded(
+            n_missing,
+            f"rows have no customer id in column {customer_col!r} and were dropped (they "
+            f"belong to nobody's session)",
+        )
+        frame = events.loc[has_id]
+    ns = _epoch_ns(to_datetime(frame[time_col], column=time_col))
+    codes, customers = _customer_codes(frame[customer_col])
+
+    order = _customer_time_order(codes, ns, len(customers))
+    sorted_codes = codes[order]
+    sorted_ns = ns[order]
+    first_of_customer = np.ones(len(order), dtype=bool)
+    np.not_equal(sorted_codes[1:], sorted_codes[:-1], out=first_of_customer[1:])
+    opens = first_of_customer.copy()
+    opens[1:] |= (sorted_ns[1:] - sorted_ns[:-1]) > int(delta.as_unit("ns").value)
+    sorted_ids = np.cumsum(opens, dtype=np.int64)
+    sorted_ids -= 1
+    # A fresh frame when rows were dropped; otherwise a copy (lazy under pandas 3's
+    # copy-on-write, where a shallow copy can never write through to the caller's data).
+    out: pd.DataFrame = frame.copy(deep=frame is events and not _COPY_ON_WRITE)
+    ids = np.empty(len(order), dtype=np.int64)
+    ids[order] = sorted_ids
+    out[session_col] = ids
+    if number_col is not None:
+        first_id = sorted_ids[first_of_customer]  # per customer code, in code order
+        numbers = np.empty(len(order), dtype=np.int64)
+        numbers[order] = sorted_ids - first_id[sorted_codes] + 1
+        out[number_col] = numbers
+    return out
+
+
+@frame_boundary("sessions")
+def session_table(
+    sessions: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    time_col: str = "timestamp",
+    session_col: str = "session_id",
+) -> pd.DataFrame:
+    """Summarise a sessionised event log: one row per session.
+
+    Parameters
+    ----------
+    sessions : DataFrame
+        One row per event with a customer id, a timestamp and a session id, such
+        as the output of :func:`split_sessions` (or sessions logged by the app).
+        Not modified.
+    customer_col, time_col, session_col : str
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by session id (index named ``session_col``, sorted), with:
+
+        - ``customer_col``: the session's customer.
+        - ``start``, ``end`` (datetime, in the timestamps' time zone): the first
+          and last event of the session.
+        - ``duration_minutes`` (float): ``end - start`` in minutes; 0 for a
+          session of one event (the time spent after the last event is not
+          logged).
+        - ``event_count`` (int): events in the session.
+
+    Raises
+    ------
+    DataValidationError
+        Missing session ids or customer ids, or a session id shared by two
+        customers (session ids must be unique across customers, as
+        :func:`split_sessions` makes them).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from behaviorseg.summaries import session_table, split_sessions
+    >>> log = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2],
+    ...     "timestamp": pd.to_datetime(["2024-03-01 09:00", "2024-03-01 09:20",
+    ...                                  "2024-03-01 11:00", "2024-03-01 09:05"]),
+    ... })
+    >>> table = session_table(split_sessions(log, gap="30min"))
+    >>> table[["customer_id", "start", "duration_minutes", "event_count"]]
+                customer_id               start  duration_minutes  event_count
+    session_id
+    0                     1 2024-03-01 09:00:00              20.0            2
+    1                     1 2024-03-01 11:00:00               0.0            1
+    2                     2 2024-03-01 09:05:00               0.0            1
+    """
+    check_frame(sessions, name="sessions")
+    check_columns(
+        sessions,
+        {"customer_col": customer_col, "time_col": time_col, "session_col": session_col},
+        name="sessions",
+    )
+    for param, col in (("session_col", session_col), ("customer_col", customer_col)):
+        missing = sessions[col].isna().to_numpy()
+        if missing.any():
+            raise DataValidationError(
+                f"column {col!r} ({param}) has {int(missing.sum())} missing values; drop those "
+                f"rows or sessionise the log with split_sessions first"
+            )
+    times = to_datetime(sessions[time_col], column=time_col)
+    ns = _epoch_ns(times)
+    session_codes, session_ids = _customer_codes(sessions[session_col])
+    customer_codes, customers = _customer_codes(sessions[customer_col])
+    order = _packed_order(session_codes, len(session_ids))
+    if order is None:  # pragma: no cover - more than ~3e9 rows
+        order = np.argsort(session_codes, kind="stable")
+    sorted_ns = ns[order]
+    sorted_customers = customer_codes[order]
+    sorted_sessions = session_codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_sessions[1:] != sorted_sessions[:-1]])
+    start = np.minimum.reduceat(sorted_ns, starts)
+    end = np.maximum.reduceat(sorted_ns, starts)
+    owner = sorted_customers[starts]
+    shared = np.maximum.reduceat(sorted_customers, starts) != np.minimum.reduceat(
+        sorted_customers, starts
+    )
+    if shared.any():
+        shown = ", ".join(repr(s) for s in session_ids[shared][:3])
+        raise DataValidationError(
+            f"column {session_col!r} has {int(shared.sum())} session ids shared by several "
+            f"customers (e.g. {shown}); session ids must be unique across customers: "
+            f"sessionise with split_sessions, or combine the two columns into one id first"
+        )
+    stamps: dict[str, pd.DatetimeIndex] = {}
+    for name, values in (("start", start), ("end", end)):
+        index = pd.DatetimeIndex(values.view("datetime64[ns]"))
+        if times.dt.tz is not None:
+            index = index.tz_localize("UTC").tz_convert(times.dt.tz)
+        stamps[name] = index
+    out: pd.DataFrame = pd.DataFrame(
+        {
+            customer_col: customers[owner],
+            "start": stamps["start"],
+            "end": stamps["end"],
+            "duration_minutes": (end - start) / 6e10,
+            "event_count": np.diff(np.r_[starts, len(order)]).astype(np.int64),
+        },
+        index=pd.Index(session_ids, name=session_col),
+    )
+    return out
