@@ -2,6 +2,7 @@
 
 from ._cac import cac
 from ._cltv import PERIOD_DAYS, cltv, cltv_by_segment
+from ._cohorts import cohort_retention
 from ._conversion import compare_conversion, conversion_rate
 from ._funnel import funnel_conversion
 from ._rates import engagement_rate, retention_rate
@@ -12,6 +13,7 @@ __all__ = [
     "cac",
     "cltv",
     "cltv_by_segment",
+    "cohort_retention",
     "compare_conversion",
     "conversion_rate",
     "engagement_rate",

@@ -6,12 +6,13 @@ takes ``ax=None`` (a new figure is made when omitted) and returns the Axes.
 
 One private module per family: ``_segments`` (RFM grid, segment sizes, 2x2
 quadrants), ``_kpi`` (funnel, KPI intervals), ``_churn`` (churn scores),
-``_migration`` (migration matrix, flows), ``_models`` (diagnostics of the
-repeat-buying models), ``_retention`` (survival and retention curves of the
-contractual models); ``_common`` holds what they share.
+``_migration`` (migration matrix, flows), ``_cohorts`` (cohort retention),
+``_models`` (diagnostics of the repeat-buying models), ``_retention`` (survival and
+retention curves of the contractual models); ``_common`` holds what they share.
 """
 
 from ._churn import churn_calibration, churn_distribution, churn_lift
+from ._cohorts import cohort_heatmap
 from ._kpi import funnel_chart, kpi_intervals
 from ._migration import migration_heatmap, segment_flow
 from ._models import (
@@ -29,6 +30,7 @@ __all__ = [
     "churn_calibration",
     "churn_distribution",
     "churn_lift",
+    "cohort_heatmap",
     "derl_by_tenure",
     "expected_purchases_heatmap",
     "funnel_chart",
