@@ -28,7 +28,14 @@ from .._validation import (
     warn_excluded,
 )
 from ..exceptions import DataValidationError
-from ._transactions import _NS_PER_DAY, _epoch_ns, _to_ns
+from ._transactions import (
+    _NS_PER_DAY,
+    _customer_codes,
+    _epoch_ns,
+    _epoch_ticks,
+    _instant_keys,
+    _to_ns,
+)
 
 __all__ = ["AIDA_STAGES", "funnel_table", "usage_table"]
 
@@ -171,13 +178,10 @@ def _prepare_events(
         frame = frame.loc[inside]
         times = times.loc[inside]
 
-    try:
-        codes, customers = pd.factorize(frame[customer_col], sort=True)
-    except TypeError:  # ids of mixed, unorderable types: keep first-seen order
-        codes, customers = pd.factorize(frame[customer_col], sort=False)
+    codes, customers = _customer_codes(frame[customer_col])
     return _EventLog(
         frame=frame,
-        codes=codes.astype(np.int64, copy=False),
+        codes=codes,
         customers=pd.Index(customers, name=customer_col),
         times=times,
         ns=_epoch_ns(times),
@@ -186,21 +190,103 @@ def _prepare_events(
 
 
 def _local_days(times: pd.Series) -> np.ndarray:
-    """Calendar day number per row, in the timestamps' own (local) time zone."""
+    """Calendar day number per row, in the timestamps' own (local) time zone.
+
+    Counted from the column's own ticks (no nanosecond copy for naive times): the
+    floor of ticks / ticks per day is the floor of nanoseconds / ns per day.
+    """
     local = times.dt.tz_localize(None) if times.dt.tz is not None else times
-    days: np.ndarray = local.to_numpy(dtype="datetime64[ns]").view(np.int64) // _NS_PER_DAY
+    ticks, step = _epoch_ticks(local)
+    days: np.ndarray = np.floor_divide(ticks, _NS_PER_DAY // step)
     return days
 
 
+def _value_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer code per row (-1 where missing) and the distinct value of each code.
+
+    Each distinct value is hashed once where the dtype allows it: a Categorical's
+    codes are used as they are, pyarrow-backed strings are dictionary-encoded by
+    Arrow (inside ``pd.factorize``); object columns are hashed row by row (Python
+    strings cache their hash, so this is one lookup per row).
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cat_codes: np.ndarray = values.cat.codes.to_numpy()
+        return cat_codes, pd.Index(values.cat.categories)
+    codes, uniques = pd.factorize(values.to_numpy() if values.dtype == object else values)
+    return codes, pd.Index(uniques)
+
+
+def _per_code(table: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
+    """``table[code]`` per row, and ``missing`` where the code is -1 (a missing value)."""
+    extended = np.append(table, np.asarray(missing, dtype=table.dtype))
+    out: np.ndarray = extended[codes]  # code -1 reads the appended slot
+    return out
+
+
 def _count_distinct_pairs(codes: np.ndarray, other: np.ndarray, n: int) -> np.ndarray:
-    """Number of distinct values of ``other`` per customer code."""
+    """Number of distinct values of ``other`` (integers) per customer code.
+
+    The (customer, value) pairs are marked in a bitmap when it is small (at most
+    a few bytes per row), and otherwise packed into int64 keys and sorted; pairs
+    are hashed only when the keys would overflow.
+    """
     if len(codes) == 0:
         return np.zeros(n, dtype=np.int64)
+    low = int(other.min())
+    span = int(other.max()) - low + 1
+    if max(n, 1) * span <= 4 * len(codes) + (1 << 20):
+        present = np.zeros((max(n, 1), span), dtype=bool)
+        present[codes, other - low] = True
+        counts: np.ndarray = np.count_nonzero(present, axis=1).astype(np.int64)[:n]
+        return counts
+    if max(n, 1) * span < np.iinfo(np.int64).max:
+        key = codes.astype(np.int64) * np.int64(span)
+        key += other
+        key -= low
+        key.sort()
+        first = np.ones(len(key), dtype=bool)
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        counts = np.bincount(key[first] // span, minlength=n).astype(np.int64)
+        return counts
     other_codes, uniques = pd.factorize(other)
     width = np.int64(max(len(uniques), 1))
     pairs = pd.unique(codes * width + other_codes)
-    counts: np.ndarray = np.bincount(pairs // width, minlength=n).astype(np.int64)
+    counts = np.bincount(pairs // width, minlength=n).astype(np.int64)
     return counts
+
+
+def _duplicated_rows(log: _EventLog, columns: Sequence[str]) -> np.ndarray:
+    """``DataFrame.duplicated`` over (customer, time, *columns*), without hashing every row.
+
+    Only rows that share their (customer, instant) with another row can repeat one:
+    those pairs are found by sorting packed int64 keys, and ``duplicated`` runs on
+    these few candidate rows only (in row order, so "first" is the same row).
+    """
+    n_rows = len(log.codes)
+    out = np.zeros(n_rows, dtype=bool)
+    if n_rows < 2:
+        return out
+    width = np.int64(max(len(log.customers), 1))
+    packed = _instant_keys(log.ns, log.codes, width)
+    if packed is None:  # keys would overflow int64: every row is a candidate
+        candidates = np.arange(n_rows)
+    else:
+        key, in_order = packed
+        ordered = np.sort(key, kind="stable" if in_order else "quicksort")
+        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+        del ordered
+        if len(repeated) == 0:
+            return out
+        repeated = np.unique(repeated)
+        where = np.searchsorted(repeated, key)
+        np.minimum(where, len(repeated) - 1, out=where)
+        candidates = np.flatnonzero(repeated[where] == key)
+        del key, where
+    frame = pd.DataFrame({"_code": log.codes[candidates], "_ns": log.ns[candidates]})
+    for i, col in enumerate(columns):
+        frame[f"_{i}"] = log.frame[col].iloc[candidates].to_numpy()
+    out[candidates] = frame.duplicated().to_numpy()
+    return out
 
 
 @frame_boundary("events")
@@ -328,10 +414,7 @@ def usage_table(
     keep = np.ones(len(frame), dtype=bool)
     if drop_duplicates:
         read = [c for c in (event_col, value_col, feature_col) if c is not None]
-        key = pd.DataFrame({"_code": log.codes, "_ns": log.ns})
-        for i, col in enumerate(read):
-            key[f"_{i}"] = frame[col].to_numpy()
-        duplicated = key.duplicated().to_numpy()
+        duplicated = _duplicated_rows(log, read)
         warn_excluded(
             int(duplicated.sum()),
             "rows repeat an earlier row in every column read and were counted once "
@@ -341,7 +424,9 @@ def usage_table(
     if usage_events is not None:
         wanted = (usage_events,) if isinstance(usage_events, str) else tuple(usage_events)
         assert event_col is not None
-        keep &= frame[event_col].isin(wanted).to_numpy()
+        event_codes, event_names = _value_codes(frame[event_col])
+        keep &= _per_code(event_names.isin(wanted), event_codes, False)
+        del event_codes
 
     as_of_ns = _to_ns(log.as_of)
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
@@ -356,7 +441,7 @@ def usage_table(
         usage_value = np.bincount(codes, weights=values, minlength=n)
     else:
         usage_value = event_count.astype(np.float64)
-    active_days = _count_distinct_pairs(codes, _local_days(log.times)[keep], n)
+    active_days = _count_distinct_pairs(codes, _local_days(log.times.loc[keep]), n)
     data: dict[str, np.ndarray] = {
         "event_count": event_count,
         "active_days": active_days,
@@ -364,8 +449,8 @@ def usage_table(
         "events_per_active_day": event_count / np.maximum(active_days, 1),
     }
     if feature_col is not None:
-        features = frame[feature_col].to_numpy()[keep]
-        named = pd.notna(features)
+        features = _value_codes(frame[feature_col])[0][keep]
+        named = features >= 0  # code -1: a missing feature name
         data["distinct_features"] = _count_distinct_pairs(codes[named], features[named], n)
     never = last == np.iinfo(np.int64).min
     data["days_since_last_activity"] = np.where(
@@ -373,6 +458,43 @@ def usage_table(
     )
     out: pd.DataFrame = pd.DataFrame(data, index=log.customers)
     return out
+
+
+_FUNNEL_ORDERS = ("any", "present", "strict")
+
+
+def _strict_first(
+    codes: np.ndarray,
+    stage_of: np.ndarray,
+    ns: np.ndarray,
+    first_ns: np.ndarray,
+    within_ns: int | None,
+) -> np.ndarray:
+    """When each customer reached each stage in time order (NaT's integer if never).
+
+    Stage 0 is reached at its first event; stage j at the first event of stage j at
+    or after the time stage j - 1 was reached, and (with ``within_ns``) at most
+    ``within_ns`` after it. One pass over the rows of each stage (a loop over a
+    handful of stages): a row qualifies if its time is at or after its customer's
+    time for the previous stage, and the earliest qualifying row wins.
+    """
+    never = np.iinfo(np.int64).min
+    n, k = first_ns.shape
+    strict = np.full((n, k), never, dtype=np.int64)
+    strict[:, 0] = first_ns[:, 0]
+    for j in range(1, k):
+        rows = np.flatnonzero(stage_of == j)
+        previous = strict[:, j - 1]
+        previous_time = np.where(previous == never, np.iinfo(np.int64).max, previous)
+        c, t = codes[rows], ns[rows]
+        after = t >= previous_time[c]
+        earliest = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(earliest, c[after], t[after])
+        ok = earliest != np.iinfo(np.int64).max
+        if within_ns is not None:
+            ok &= (earliest - previous_time) <= within_ns  # both set where ok
+        strict[:, j] = np.where(ok, earliest, never)
+    return strict
 
 
 @frame_boundary("events")
@@ -385,6 +507,8 @@ def funnel_table(
     event_col: str = "event",
     ignore_events: str | Sequence[str] = (),
     as_of: Any = None,
+    order: str = "any",
+    within: Any = None,
 ) -> pd.DataFrame:
     """Summarise an event log into funnel progress per customer.
 
@@ -407,6 +531,23 @@ def funnel_table(
         End of the observation, inclusive. Rows after it are excluded with a
         :class:`~behaviorseg.exceptions.RowsExcludedWarning` that counts them.
         Default: the last timestamp in the log.
+    order : {"any", "present", "strict"}, default="any"
+        When a stage counts as reached:
+
+        - ``"any"``: whenever one of its events was logged, in any order (an
+          "open" funnel; the segmenter and the funnel KPI can still require
+          the earlier stages with their ``ordered`` option).
+        - ``"present"``: only if every earlier stage was reached too, at any
+          time (retentioneering's "hybrid" funnel; the same as ``ordered=True``
+          downstream).
+        - ``"strict"``: only in time order, the funnel of Amplitude, Mixpanel
+          and retentioneering's "closed" funnel. The first stage is reached at
+          its first event; each later stage at its first event at or after the
+          time the previous stage was reached (the same instant counts).
+    within : str, Timedelta, number of days or None, default=None
+        Conversion window of the strict funnel (only with ``order="strict"``):
+        each stage counts only if reached at most this long after the previous
+        one (inclusive). ``None``: no limit.
 
     Returns
     -------
@@ -424,7 +565,10 @@ def funnel_table(
           was first and last reached.
 
         The columns come grouped by kind in that order (all ``days_since_*``
-        first).
+        first). With ``order="present"`` or ``"strict"``, a stage that does not
+        count has NaN days, ``False`` and NaT; with ``"strict"``, ``first_<s>``
+        is when the stage was reached in order (its first event at or after the
+        previous stage's ``first_``), and ``last_<s>`` its last event.
 
     Notes
     -----
@@ -436,8 +580,16 @@ def funnel_table(
     beforehand: customers with only such rows would vanish instead of being
     unaware. Duplicate
     events change nothing (reaching a stage twice at the same instant is
-    reaching it). The table records every stage reached, in any order: whether
-    skipped steps count is the segmenter's choice (its ``ordered`` option).
+    reaching it). By default the table records every stage reached, in any
+    order: whether skipped steps count is then the segmenter's choice (its
+    ``ordered`` option). The time order of the stages is only in the log, so
+    the strict funnel is built here; the segmenter and
+    :func:`behaviorseg.kpi.funnel_conversion` read its table as any other.
+
+    The strict funnel follows each customer from their first event of the first
+    stage and takes the earliest event of each next stage: a customer who
+    starts again later, after missing a conversion window, is not counted again
+    (most tools' default "first entry" rule).
 
     Examples
     --------
@@ -456,8 +608,26 @@ def funnel_table(
     1                           30.0               10.0            True
     2                            1.0                NaN           False
     3                            NaN                NaN           False
+
+    In time order, with a 14-day conversion window, customer 1's purchase (20
+    days after the view) no longer counts:
+
+    >>> strict = funnel_table(log, stages=stages, as_of="2024-03-31", ignore_events="newsletter",
+    ...                       order="strict", within="14D")
+    >>> strict["reached_action"].tolist()
+    [False, False, False]
     """
     pairs = _normalize_stages(stages)
+    if order not in _FUNNEL_ORDERS:
+        raise ValueError(f"order={order!r} must be one of {list(_FUNNEL_ORDERS)}")
+    if within is not None and order != "strict":
+        raise ValueError(
+            f"within={within!r} is the conversion window of the strict funnel; pass "
+            f"order='strict' too"
+        )
+    within_ns = (
+        int(as_duration(within, "within").as_unit("ns").value) if within is not None else None
+    )
     log = _prepare_events(
         events,
         customer_col=customer_col,
@@ -474,29 +644,49 @@ def funnel_table(
             f"ignore_events lists {clash}, which mark a stage in stages; remove them from "
             f"one of the two"
         )
-    names = log.frame[event_col]
-    stage_of = names.map(lookup).to_numpy(dtype=np.float64, na_value=np.nan)
-    known = ~np.isnan(stage_of)
-    unknown = ~known & ~names.isin(ignored).to_numpy()
-    n_unknown = int(unknown.sum())
+    # Each distinct event name is looked up once; rows read their stage by code.
+    event_codes, event_names = _value_codes(log.frame[event_col])
+    stage_table = np.full(len(event_names), -1, dtype=np.int64)
+    where = event_names.get_indexer(pd.Index(list(lookup)))
+    stage_table[where[where >= 0]] = np.asarray(list(lookup.values()))[where >= 0]
+    unknown_table = (stage_table < 0) & ~np.asarray(event_names.isin(ignored))
+    per_name = np.bincount(event_codes + 1, minlength=len(event_names) + 1)  # [missing, *names]
+    unknown_counts = np.r_[per_name[0], per_name[1:] * unknown_table]
+    n_unknown = int(unknown_counts.sum())
     if n_unknown:
-        counts = names.loc[unknown].value_counts(dropna=False).head(3)
-        shown = ", ".join(f"{name!r} ({count})" for name, count in counts.items())
+        labels = pd.Index([np.nan, *event_names], dtype=object)
+        counts = pd.Series(unknown_counts, index=labels)
+        top = counts[unknown_counts > 0].sort_values(ascending=False, kind="stable").head(3)
+        shown = ", ".join(f"{name!r} ({count})" for name, count in top.items())
         warn_excluded(
             n_unknown,
             f"rows have event names in no stage (e.g. {shown}) and were ignored; their "
             f"customers stay in the table",
         )
-    cell = log.codes[known] * k + stage_of[known].astype(np.int64)
+    stage_of = _per_code(stage_table, event_codes, -1)
+    del event_codes
+    known = np.flatnonzero(stage_of >= 0)
+    stage_of = stage_of[known]
+    codes = log.codes[known]
     ns = log.ns[known]
+    cell = codes * k + stage_of
     never = np.iinfo(np.int64).min  # also the integer value of NaT
     first = np.full(n * k, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(n * k, never, dtype=np.int64)
     np.minimum.at(first, cell, ns)
     np.maximum.at(last, cell, ns)
+    del cell
     reached = (last != never).reshape(n, k)
     first_ns = np.where(last == never, never, first).reshape(n, k)
     last_ns = last.reshape(n, k)
+    if order == "present":
+        reached = np.logical_and.accumulate(reached, axis=1)
+    elif order == "strict":
+        first_ns = _strict_first(codes, stage_of, ns, first_ns, within_ns)
+        reached = first_ns != never
+    if order != "any":
+        first_ns = np.where(reached, first_ns, never)
+        last_ns = np.where(reached, last_ns, never)
     as_of_ns = _to_ns(log.as_of)
     days = np.where(reached, (as_of_ns - last_ns.astype(np.float64)) / _NS_PER_DAY, np.nan)
 
