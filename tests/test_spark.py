@@ -18,7 +18,8 @@ import pytest
 from behaviorseg import RFMSegmenter, clv_summary, rfm_table
 from behaviorseg import spark as bs_spark
 from behaviorseg.exceptions import DataValidationError, RowsExcludedWarning, SchemaError
-from behaviorseg.segmenters import ChurnSegmenter
+from behaviorseg.segmenters import AIDAStageSegmenter, ChurnSegmenter
+from behaviorseg.summaries import brand_table, funnel_table, usage_table
 
 pytestmark = [
     # pyspark 4.x warns about pandas 3 inside its own conversion code
@@ -38,6 +39,9 @@ def test_module_imports_without_pyspark_and_says_what_to_install(monkeypatch):
         lambda: module.clv_summary(pd.DataFrame()),
         lambda: module.fit(RFMSegmenter(), pd.DataFrame()),
         lambda: module.apply(RFMSegmenter(), pd.DataFrame()),
+        lambda: module.usage_table(pd.DataFrame()),
+        lambda: module.funnel_table(pd.DataFrame(), stages={"action": "purchase"}),
+        lambda: module.brand_table(pd.DataFrame()),
     ):
         with pytest.raises(ImportError, match=r"pip install 'behaviorseg\[spark\]'"):
             call()
@@ -259,3 +263,260 @@ def test_bad_input_is_refused(spark, log):
         )
     with pytest.raises(ValueError, match="named columns"):
         bs_spark.apply(RFMSegmenter().fit(np.ones((10, 3)) * np.arange(10)[:, None]), log)
+
+
+# --- event logs: usage_table, funnel_table, brand_table -------------------------------
+
+_EVENTS = ("session", "click", "ad_impression", "product_view", "add_to_cart", "purchase")
+
+
+@pytest.fixture(scope="module")
+def events() -> pd.DataFrame:
+    """A messy event log: same-instant rows, exact duplicates, missing ids, unknown and
+    missing event names, missing values on non-usage rows, missing features."""
+    rng = np.random.default_rng(18)
+    n = 4000
+    seconds = rng.choice(120 * 86_400, size=900, replace=False)[rng.integers(0, 900, n)]
+    # unknown names with distinct counts, so that the "e.g." in the warning has no ties
+    names = np.array([*_EVENTS, "newsletter", "newsletter", "survey"], dtype=object)
+    log = pd.DataFrame(
+        {
+            "customer_id": rng.integers(1, 250, n).astype("float64"),
+            "timestamp": pd.to_datetime(seconds, unit="s", origin="2024-01-01").as_unit("us"),
+            "event": names[rng.integers(0, len(names), n)],
+            "value": rng.integers(0, 600, n) / 10,
+            "feature": np.array(["export", "mobile", "reports", None], dtype=object)[
+                rng.integers(0, 4, n)
+            ],
+        }
+    )
+    log.loc[log["event"] != "session", "value"] = np.nan  # only sessions carry minutes
+    log.loc[rng.random(n) < 0.02, "customer_id"] = np.nan
+    log.loc[rng.random(n) < 0.01, "event"] = None
+    log = pd.concat([log, log.sample(60, random_state=1)], ignore_index=True)  # logged twice
+    log["timestamp"] = log["timestamp"].astype("datetime64[us]")
+    return log
+
+
+@pytest.fixture(scope="module")
+def brand_events() -> pd.DataFrame:
+    """Views and purchases with brands, prices and categories: same-instant views and
+    purchases, purchases without a brand, views without a price, rows without a category."""
+    rng = np.random.default_rng(4)
+    n = 3000
+    seconds = rng.choice(150 * 86_400, size=700, replace=False)[rng.integers(0, 700, n)]
+    log = pd.DataFrame(
+        {
+            "customer_id": rng.integers(1, 150, n).astype("float64"),
+            "timestamp": pd.to_datetime(seconds, unit="s", origin="2024-01-01").as_unit("us"),
+            "event": rng.choice(
+                np.array(["view", "purchase", "add_to_cart", "search"], dtype=object),
+                n,
+                p=[0.6, 0.25, 0.1, 0.05],
+            ),
+            "brand": np.array(["A", "B", "C", "D", None], dtype=object)[rng.integers(0, 5, n)],
+            "price": rng.integers(0, 50_000, n) / 100,
+            "category": np.array(["tv", "phone", "soap", None], dtype=object)[
+                rng.choice(4, n, p=[0.3, 0.3, 0.35, 0.05])
+            ],
+        }
+    )
+    log.loc[(log["event"] == "view") & (rng.random(n) < 0.1), "price"] = np.nan
+    log.loc[rng.random(n) < 0.02, "customer_id"] = np.nan
+    log["timestamp"] = log["timestamp"].astype("datetime64[us]")
+    return log
+
+
+def _messages(fn, frame, **kwargs):
+    """The RowsExcludedWarning messages of a call, sorted, and its result."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn(frame, **kwargs)
+    return sorted(str(w.message) for w in caught if w.category is RowsExcludedWarning), out
+
+
+def _compare_events(ours: pd.DataFrame, theirs: pd.DataFrame, *, summed=()) -> None:
+    """Same customers, columns and dtypes' kinds; exact but for ``summed`` (1e-12 relative).
+
+    Spark returns naive wall times of the session zone: compared with pandas' wall times.
+    """
+    theirs = theirs.set_index("customer_id").sort_index()
+    theirs.index = theirs.index.astype(ours.index.dtype)
+    assert theirs.index.equals(ours.index)
+    assert list(theirs.columns) == list(ours.columns)
+    for column in ours.columns:
+        mine, spark_values = ours[column], theirs[column]
+        assert spark_values.dtype.kind == mine.dtype.kind, column
+        if column in summed:
+            np.testing.assert_allclose(spark_values, mine, rtol=1e-12, atol=1e-12, err_msg=column)
+        elif mine.dtype.kind == "M":
+            if getattr(mine.dt, "tz", None) is not None:
+                mine = mine.dt.tz_localize(None)
+            pd.testing.assert_series_equal(
+                spark_values.astype("datetime64[us]"),
+                mine.astype("datetime64[us]"),
+                check_names=False,
+            )
+        else:
+            np.testing.assert_array_equal(spark_values.to_numpy(), mine.to_numpy(), err_msg=column)
+
+
+def _event_frame(spark, log):
+    frame = log.copy()
+    frame["customer_id"] = frame["customer_id"].astype("Int64")
+    return spark.createDataFrame(frame)
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {
+            "event_col": "event",
+            "usage_events": "session",
+            "value_col": "value",
+            "feature_col": "feature",
+            "window": "30D",
+            "as_of": "2024-04-01 06:00",
+        },
+        {
+            "event_col": "event",
+            "usage_events": ("session", "click"),
+            "feature_col": "feature",
+            "window": 10.5,
+            "drop_duplicates": False,
+        },
+    ],
+    ids=["every-event", "sessions-minutes-30D", "two-events-no-dedup"],
+)
+def test_usage_table_matches_pandas(spark, events, options):
+    """Counts, active days, features and recency exact; usage_value to 1e-12; same warnings."""
+    expected, ours = _messages(usage_table, _pandas_ids(events), **options)
+    found, theirs = _messages(bs_spark.usage_table, _event_frame(spark, events), **options)
+    assert found == expected
+    _compare_events(ours, theirs.toPandas(), summed=("usage_value",))
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("as_of", [None, "2024-03-15"])
+def test_funnel_table_matches_pandas(spark, events, as_of):
+    """Every stage's days since, reached, first and last exact; the same warnings (the
+    unknown names and their counts too)."""
+    stages = {"attention": "ad_impression", "interest": ("product_view", "click"),
+              "desire": "add_to_cart", "action": "purchase"}  # fmt: skip
+    options = {"stages": stages, "ignore_events": "session", "as_of": as_of}
+    expected, ours = _messages(funnel_table, _pandas_ids(events), **options)
+    found, theirs = _messages(bs_spark.funnel_table, _event_frame(spark, events), **options)
+    assert found == expected
+    assert any("in no stage" in m for m in found)
+    _compare_events(ours, theirs.toPandas())
+
+
+@pytest.mark.spark
+def test_ordered_funnel_labels_from_the_spark_table(spark, events):
+    """AIDAStageSegmenter(ordered=True) fitted on the collected Spark table and applied on
+    Spark labels every customer as on the pandas table."""
+    stages = {"attention": "ad_impression", "interest": "product_view",
+              "desire": "add_to_cart", "action": "purchase"}  # fmt: skip
+    table = _quiet(bs_spark.funnel_table, _event_frame(spark, events), stages=stages)
+    local = _quiet(funnel_table, _pandas_ids(events), stages=stages)
+    columns = [f"days_since_{s}" for s in stages]
+    segmenter = bs_spark.fit(AIDAStageSegmenter(stages=tuple(stages), ordered=True), table,
+                             columns=columns)  # fmt: skip
+    reference = AIDAStageSegmenter(stages=tuple(stages), ordered=True).fit(local[columns])
+    labelled = bs_spark.apply(segmenter, table.select("customer_id", *columns), scores=False)
+    labelled = labelled.toPandas().set_index("customer_id").sort_index()
+    np.testing.assert_array_equal(labelled["segment"].to_numpy(), reference.predict(local[columns]))
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"ignore_events": "add_to_cart"},
+        {"category_col": "category", "journey_window": None, "as_of": "2024-05-01"},
+        {"category_col": "category", "price_col": None, "journey_window": "7D"},
+    ],
+    ids=["whole-log", "per-category-no-window", "per-category-7D-no-price"],
+)
+def test_brand_table_matches_pandas(spark, brand_events, options):
+    """Counts, views, brands, shares and switching exact; the means of summed prices and
+    days (consideration, order value, premium) to 1e-12; the same warnings."""
+    expected, ours = _messages(brand_table, _pandas_ids(brand_events), **options)
+    found, theirs = _messages(bs_spark.brand_table, _event_frame(spark, brand_events), **options)
+    assert found == expected
+    _compare_events(
+        ours, theirs.toPandas(), summed=("consideration_days", "avg_order_value", "price_premium")
+    )
+
+
+@pytest.mark.spark
+def test_event_days_are_cut_in_the_session_zone(spark, events, brand_events):
+    """An aware log (Europe/Paris, across the March DST change) in a Paris session: the
+    pandas days, instants and journeys."""
+    zone = "Europe/Paris"
+    local = _pandas_ids(events)
+    local["timestamp"] = local["timestamp"].dt.tz_localize("UTC").dt.tz_convert(zone)
+    brands = _pandas_ids(brand_events)
+    brands["timestamp"] = brands["timestamp"].dt.tz_localize("UTC").dt.tz_convert(zone)
+    as_of = pd.Timestamp("2024-04-01 06:00", tz=zone)
+    usage = {"event_col": "event", "usage_events": "session", "value_col": "value"}
+    stages = {"interest": "product_view", "action": "purchase"}
+    previous = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", zone)
+    try:
+        sdf, brand_sdf = spark.createDataFrame(local), spark.createDataFrame(brands)
+        theirs = _quiet(bs_spark.usage_table, sdf, as_of=as_of, window="45D", **usage).toPandas()
+        funnel = _quiet(bs_spark.funnel_table, sdf, stages=stages, as_of=as_of).toPandas()
+        brand = _quiet(bs_spark.brand_table, brand_sdf, ignore_events="add_to_cart").toPandas()
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", previous)
+    ours = _quiet(usage_table, local, as_of=as_of, window="45D", **usage)
+    _compare_events(ours, theirs, summed=("usage_value",))
+    _compare_events(_quiet(funnel_table, local, stages=stages, as_of=as_of), funnel)
+    ours_brand = _quiet(brand_table, brands, ignore_events="add_to_cart")
+    _compare_events(
+        ours_brand, brand, summed=("consideration_days", "avg_order_value", "price_premium")
+    )
+
+
+@pytest.mark.spark
+def test_bad_event_logs_are_refused(spark, events, brand_events):
+    """Missing or negative values where they count, bad view prices in a journey, wrong
+    types and inconsistent options: the pandas errors."""
+    from pyspark.sql import functions as F
+
+    sdf = _event_frame(spark, events)
+    usage = {"event_col": "event", "usage_events": "session", "value_col": "value"}
+    with pytest.raises(ValueError, match="usage_events needs event_col"):
+        bs_spark.usage_table(sdf, usage_events="session")
+    with pytest.raises(SchemaError, match=r"'event'.*expected numbers"):
+        bs_spark.usage_table(sdf, value_col="event")
+    late_nan = sdf.where("event = 'session'").limit(2).withColumn("value", F.lit(float("nan")))
+    late_nan = late_nan.withColumn("timestamp", F.lit("2024-04-20").cast("timestamp"))
+    with pytest.raises(DataValidationError, match="'value' has 2 missing or non-finite"):
+        _quiet(bs_spark.usage_table, sdf.union(late_nan), **usage)
+    # the same rows outside the window (after as_of) are no error, as in pandas
+    _quiet(bs_spark.usage_table, sdf.union(late_nan), as_of="2024-04-10", window="30D", **usage)
+    negative = sdf.where("event = 'session'").limit(1).withColumn("value", F.lit(-1.0))
+    with pytest.raises(DataValidationError, match=r"'value' has 1 values < 0\.0"):
+        _quiet(bs_spark.usage_table, sdf.union(negative), **usage)
+    with pytest.raises(ValueError, match="ignore_events lists"):
+        bs_spark.funnel_table(sdf, stages={"action": "purchase"}, ignore_events="purchase")
+
+    brands = _event_frame(spark, brand_events)
+    with pytest.raises(DataValidationError, match="is a purchase"):
+        _quiet(bs_spark.brand_table, brands, purchase_events="checkout")
+    view = brand_events[brand_events["event"] == "view"].iloc[[0]].copy()
+    buy = view.assign(event="purchase", brand="A", price=10.0,
+                      timestamp=view["timestamp"] + pd.Timedelta(hours=1))  # fmt: skip
+    view["price"] = -3.0  # in the journey of the purchase an hour later
+    extra = pd.concat([view, buy], ignore_index=True)
+    with pytest.raises(DataValidationError, match="1 negative or infinite prices on views"):
+        _quiet(bs_spark.brand_table, brands.union(_event_frame(spark, extra)))
+    with pytest.raises(DataValidationError, match="'price' has 1 missing or non-finite"):
+        _quiet(
+            bs_spark.brand_table,
+            brands.union(_event_frame(spark, buy.assign(price=np.nan))),
+        )

@@ -33,20 +33,32 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ._validation import as_duration
 from .exceptions import DataValidationError, RowsExcludedWarning, SchemaError
+from .summaries._brands import _names as _event_names
+from .summaries._events import _normalize_stages
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame as SparkDataFrame  # type: ignore[import-not-found,unused-ignore]
 else:
     SparkDataFrame = Any
 
-__all__ = ["apply", "clv_summary", "fit", "rfm_table"]
+__all__ = [
+    "apply",
+    "brand_table",
+    "clv_summary",
+    "fit",
+    "funnel_table",
+    "rfm_table",
+    "usage_table",
+]
 
 _NS_PER_DAY = 86_400 * 10**9
 
@@ -85,15 +97,22 @@ def _check_columns(df: SparkDataFrame, columns: dict[str, str | None]) -> None:
         )
 
 
+def _check_numeric_type(df: SparkDataFrame, column: str, param: str) -> None:
+    """Refuse a column that is not of a Spark numeric type (booleans included)."""
+    T = _types()
+    if not isinstance(df.schema[column].dataType, T.NumericType):
+        raise SchemaError(
+            f"column {column!r} ({param}) has Spark type "
+            f"{df.schema[column].dataType.simpleString()}, expected numbers; cast it "
+            f"with F.col({column!r}).cast('double') first"
+        )
+
+
 def _check_types(df: SparkDataFrame, time_col: str, amount_col: str | None) -> None:
     """Amounts must be numbers; times timestamps, dates or strings (parsed like pandas)."""
     T = _types()
-    if amount_col is not None and not isinstance(df.schema[amount_col].dataType, T.NumericType):
-        raise SchemaError(
-            f"column {amount_col!r} (amount_col) has Spark type "
-            f"{df.schema[amount_col].dataType.simpleString()}, expected numbers; cast it "
-            f"with F.col({amount_col!r}).cast('double') first"
-        )
+    if amount_col is not None:
+        _check_numeric_type(df, amount_col, "amount_col")
     time_types = (T.TimestampType, T.TimestampNTZType, T.DateType, T.StringType)
     if not isinstance(df.schema[time_col].dataType, time_types):
         raise SchemaError(
@@ -103,9 +122,9 @@ def _check_types(df: SparkDataFrame, time_col: str, amount_col: str | None) -> N
         )
 
 
-def _warn(count: int, message: str) -> None:
-    if count:  # stacklevel: _warn <- _window <- rfm_table / clv_summary <- the caller
-        warnings.warn(f"{count} {message}", RowsExcludedWarning, stacklevel=4)
+def _warn(count: int, message: str, *, stacklevel: int = 4) -> None:
+    if count:  # stacklevel 4: _warn <- _window <- rfm_table / clv_summary <- the caller
+        warnings.warn(f"{count} {message}", RowsExcludedWarning, stacklevel=stacklevel)
 
 
 def _window(
@@ -369,6 +388,669 @@ def clv_summary(
             .alias("monetary_value")
         )
     return per_customer.select(*columns)
+
+
+# --- event logs: usage_table, funnel_table, brand_table ------------------------------
+
+
+def _names_tuple(value: str | Sequence[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _among(column: Any, names: Sequence[str]) -> Any:
+    """True where ``column`` is one of ``names`` (False for a missing name, as pandas' isin)."""
+    F = _functions()
+    return F.coalesce(column.isin(list(names)), F.lit(False)) if names else F.lit(False)
+
+
+def _present(df: SparkDataFrame, column: str) -> Any:
+    """True where ``column`` holds a value: not null and, for floats, not NaN (pandas' notna)."""
+    F, T = _functions(), _types()
+    present = F.col(column).isNotNull()
+    if isinstance(df.schema[column].dataType, (T.FloatType, T.DoubleType)):
+        present = present & ~F.isnan(F.col(column))
+    return present
+
+
+def _finite(column: str) -> Any:
+    """True where a numeric column is a finite number (not null, NaN or infinite)."""
+    F = _functions()
+    value = F.col(column).cast("double")
+    return value.isNotNull() & ~F.isnan(value) & (F.abs(value) != float("inf"))
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What the validating pass over an event log found (see :func:`_scan_events`)."""
+
+    rows: SparkDataFrame  # rows with an id at or before as_of; time_col a timestamp
+    as_of_us: int  # microseconds since the epoch
+    stats: dict[str, Any]  # the extra checks, by alias
+    top_names: list[tuple[Any, int]]  # the most common flagged event names, with counts
+
+    def days_since(self, micros: Any) -> Any:
+        """Days from ``micros`` to as_of, in the pandas arithmetic (floats of nanoseconds)."""
+        F = _functions()
+        ns = (micros * 1000).cast("double")
+        return (F.lit(float(self.as_of_us * 1000)) - ns) / float(_NS_PER_DAY)
+
+
+def _scan_events(
+    df: SparkDataFrame,
+    *,
+    customer_col: str,
+    time_col: str,
+    as_of: Any,
+    checks: Callable[[Any], list[Any]] = lambda kept: [],
+    flagged_name: tuple[str, Any] | None = None,
+) -> _Scan:
+    """The pandas ``_prepare_events`` on Spark, in one pass over the log.
+
+    Drops rows without an id (counted), refuses missing times, closes the window at
+    ``as_of`` (rows after it counted, with the customers who have only such rows).
+    ``checks(kept)`` returns extra aggregates over the log (``kept`` marks the rows with
+    an id at or before ``as_of``); their values come back in ``stats``. With
+    ``flagged_name=(event_col, condition)``, the three most common event names among the
+    kept rows where ``condition`` holds come back too, with their counts (ties by
+    name): the pass groups by those names with a rollup, so that the warning can name
+    them without a second pass.
+    """
+    F = _functions()
+    from pyspark.sql import Window  # type: ignore[import-not-found,unused-ignore]
+
+    time = F.col(time_col).cast("timestamp")
+    has_id = F.col(customer_col).isNotNull()
+    micros = F.unix_micros(time)
+    if as_of is None:
+        inside = F.lit(True)
+        limit_us = F.max(F.when(has_id, micros))
+    else:
+        stamp = pd.Timestamp(as_of)
+        limit = F.lit(stamp.isoformat()).cast("timestamp")
+        inside = micros <= F.unix_micros(limit)
+        limit_us = F.max(F.unix_micros(limit))
+    kept = has_id & inside
+    aggregates = [
+        F.count(F.lit(1)).alias("_rows"),
+        F.count(F.when(~has_id, 1)).alias("_no_id"),
+        F.count(F.when(has_id & time.isNull(), 1)).alias("_no_time"),
+        limit_us.alias("_as_of_us"),
+        F.count(F.when(has_id & ~inside, 1)).alias("_late"),
+        F.count_distinct(F.when(has_id, F.col(customer_col))).alias("_customers"),
+        F.count_distinct(F.when(kept, F.col(customer_col))).alias("_kept_customers"),
+        *checks(kept),
+    ]
+    if flagged_name is not None:
+        aggregates.append(F.count(F.when(kept & flagged_name[1], 1)).alias("_flagged"))
+    top_names: list[tuple[Any, int]] = []
+    if flagged_name is None:
+        stats = df.agg(*aggregates).collect()[0].asDict()
+    else:
+        event_col, condition = flagged_name
+        name = F.when(kept & condition, F.struct(F.col(event_col).alias("name")))
+        groups = (
+            df.withColumn("_name", name)
+            .rollup("_name")
+            .agg(F.grouping_id().alias("_total"), *aggregates)
+            .where((F.col("_total") == 1) | F.col("_name").isNotNull())
+        )
+        rank = Window.partitionBy("_total").orderBy(F.desc("_rows"), F.asc("_name"))
+        found = groups.withColumn("_rank", F.row_number().over(rank)).where("_rank <= 3")
+        stats = {}
+        named = []
+        for row in found.collect():
+            if row["_total"] == 1:
+                stats = row.asDict()
+            else:
+                named.append((row["_rows"], row["_name"]["name"]))
+        top_names = [(name_, count) for count, name_ in sorted(named, key=lambda p: -p[0])]
+
+    if stats["_rows"] == 0:
+        raise DataValidationError("the Spark DataFrame has no rows; there is nothing to summarise")
+    if stats["_no_id"] == stats["_rows"]:
+        raise DataValidationError(f"every row has a missing customer id in column {customer_col!r}")
+    _warn(
+        stats["_no_id"],
+        f"rows have no customer id in column {customer_col!r} and were dropped",
+        stacklevel=4,
+    )
+    if stats["_no_time"]:
+        raise DataValidationError(
+            f"column {time_col!r} has {stats['_no_time']} missing or unparseable timestamps; "
+            f"drop or fill them first"
+        )
+    if stats["_late"]:
+        if stats["_late"] == stats["_rows"] - stats["_no_id"]:
+            raise DataValidationError(
+                f"every row of column {time_col!r} is after as_of={stamp}; "
+                f"there is nothing to summarise"
+            )
+        _warn(
+            stats["_late"],
+            f"rows are after as_of={stamp} and were excluded "
+            f"({stats['_customers'] - stats['_kept_customers']} customers have only such "
+            f"rows and are not in the table)",
+            stacklevel=4,
+        )
+    rows = df.where(kept).withColumn(time_col, time)
+    return _Scan(rows=rows, as_of_us=int(stats["_as_of_us"]), stats=stats, top_names=top_names)
+
+
+def _shown(top_names: list[tuple[Any, int]]) -> str:
+    """The most common names as the pandas warnings show them (a missing name as nan)."""
+    return ", ".join(
+        f"{'nan' if name is None else repr(name)} ({count})" for name, count in top_names
+    )
+
+
+def usage_table(
+    df: SparkDataFrame,
+    *,
+    customer_col: str = "customer_id",
+    time_col: str = "timestamp",
+    event_col: str | None = None,
+    value_col: str | None = None,
+    feature_col: str | None = None,
+    usage_events: str | Sequence[str] | None = None,
+    as_of: Any = None,
+    window: Any = None,
+    drop_duplicates: bool = True,
+) -> SparkDataFrame:
+    """:func:`behaviorseg.summaries.usage_table` on a Spark DataFrame.
+
+    Parameters
+    ----------
+    df : pyspark.sql.DataFrame
+        The event log (one row per event). Not modified.
+    customer_col, time_col, event_col, value_col, feature_col, usage_events, as_of, \
+window, drop_duplicates :
+        As in the pandas function. Calendar days (``active_days``) are cut in the
+        session time zone; a naive ``as_of`` is read in it.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        One row per customer with a row at or before ``as_of``: ``customer_col``,
+        ``event_count``, ``active_days``, ``usage_value``, ``events_per_active_day``,
+        (``distinct_features``), ``days_since_last_activity`` (null, NaN after
+        ``toPandas()``, for a customer without usage); lazy and in no particular
+        order. One validating pass runs now: rows without an id, after ``as_of`` and
+        repeated rows are counted in the pandas warnings, and missing, infinite or
+        negative usage values in the window are refused (counted by a second pass
+        that runs only then).
+
+    Examples
+    --------
+    >>> from behaviorseg.spark import usage_table   # doctest: +SKIP
+    >>> usage_table(events_sdf, event_col="event", usage_events="session",
+    ...             window="30D").toPandas()  # doctest: +SKIP
+    """
+    F = _functions()
+    if usage_events is not None and event_col is None:
+        raise ValueError("usage_events needs event_col: pass event_col='<column with event names>'")
+    if event_col is not None and usage_events is None:
+        raise ValueError(
+            f"event_col={event_col!r} is only used to choose the usage events: pass "
+            f"usage_events=('<event name>', ...) too, or leave event_col=None to count "
+            f"every event"
+        )
+    if not isinstance(drop_duplicates, bool):
+        raise TypeError(f"drop_duplicates={drop_duplicates!r} must be True or False")
+    delta_ns = None
+    if window is not None:
+        delta_ns = int(as_duration(window, "window").as_unit("ns").value)
+    _check_columns(
+        df,
+        {
+            "customer_col": customer_col,
+            "time_col": time_col,
+            "event_col": event_col,
+            "value_col": value_col,
+            "feature_col": feature_col,
+        },
+    )
+    _check_types(df, time_col, None)
+    if value_col is not None:
+        _check_numeric_type(df, value_col, "value_col")
+    usage = F.lit(True)
+    if usage_events is not None:
+        assert event_col is not None
+        usage = _among(F.col(event_col), _names_tuple(usage_events))
+    read = [customer_col, time_col, *[c for c in (event_col, value_col) if c is not None]]
+    read += [feature_col] if feature_col is not None else []
+    time = F.col(time_col).cast("timestamp")
+    key = F.struct(*[time.alias(c) if c == time_col else F.col(c) for c in read])
+
+    def checks(kept: Any) -> list[Any]:
+        out = []
+        if drop_duplicates:
+            out.append(
+                (F.count(F.when(kept, 1)) - F.count_distinct(F.when(kept, key))).alias("dups")
+            )
+        if value_col is not None:  # the last usage row with a bad value: in the window?
+            micros = F.unix_micros(time)
+            bad = ~_finite(value_col) | (F.col(value_col) < 0)
+            out.append(F.max(F.when(kept & usage & bad, micros)).alias("last_bad_us"))
+        return out
+
+    scan = _scan_events(
+        df, customer_col=customer_col, time_col=time_col, as_of=as_of, checks=checks
+    )
+    if drop_duplicates:
+        _warn(
+            scan.stats["dups"],
+            "rows repeat an earlier row in every column read and were counted once "
+            "(pass drop_duplicates=False to count them)",
+            stacklevel=3,
+        )
+    rows = scan.rows.dropDuplicates(read) if drop_duplicates else scan.rows
+    micros = F.unix_micros(F.col(time_col))
+    counted = usage
+    if delta_ns is not None:
+        counted = usage & (micros * 1000 >= F.lit(scan.as_of_us * 1000 - delta_ns))
+    if value_col is not None and scan.stats["last_bad_us"] is not None:
+        last_bad_ns = scan.stats["last_bad_us"] * 1000
+        if delta_ns is None or last_bad_ns >= scan.as_of_us * 1000 - delta_ns:
+            _refuse_usage_values(rows.where(counted), value_col)
+
+    value = F.col(value_col).cast("double") if value_col is not None else F.lit(1.0)
+    aggregates = [
+        F.count(F.when(counted, 1)).alias("event_count"),
+        F.count_distinct(F.when(counted, F.to_date(F.col(time_col)))).alias("active_days"),
+        F.coalesce(F.sum(F.when(counted, value)), F.lit(0.0)).alias("usage_value"),
+        F.max(F.when(usage, micros)).alias("_last"),
+    ]
+    if feature_col is not None:
+        named = counted & _present(df, feature_col)
+        aggregates.append(F.count_distinct(F.when(named, F.col(feature_col))).alias("_features"))
+    per_customer = rows.groupBy(customer_col).agg(*aggregates)
+    columns = [
+        F.col(customer_col),
+        F.col("event_count").cast("long").alias("event_count"),
+        F.col("active_days").cast("long").alias("active_days"),
+        (
+            F.col("usage_value") if value_col is not None else F.col("event_count").cast("double")
+        ).alias("usage_value"),
+        (F.col("event_count").cast("double") / F.greatest(F.col("active_days"), F.lit(1))).alias(
+            "events_per_active_day"
+        ),
+    ]
+    if feature_col is not None:
+        columns.append(F.col("_features").cast("long").alias("distinct_features"))
+    columns.append(scan.days_since(F.col("_last")).alias("days_since_last_activity"))
+    return per_customer.select(*columns)
+
+
+def _refuse_usage_values(counted: SparkDataFrame, value_col: str) -> None:
+    """Count the missing, infinite and negative usage values in the window, and raise."""
+    F = _functions()
+    stats = counted.agg(
+        F.count(F.when(~_finite(value_col), 1)).alias("bad"),
+        F.count(F.when(F.col(value_col) < 0, 1)).alias("negative"),
+    ).collect()[0]
+    if stats["bad"]:
+        raise DataValidationError(
+            f"column {value_col!r} has {stats['bad']} missing or non-finite values; "
+            f"drop or fill them first"
+        )
+    if stats["negative"]:
+        raise DataValidationError(
+            f"column {value_col!r} has {stats['negative']} values < 0.0; they make no sense here"
+        )
+
+
+def funnel_table(
+    df: SparkDataFrame,
+    *,
+    stages: Any,
+    customer_col: str = "customer_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    ignore_events: str | Sequence[str] = (),
+    as_of: Any = None,
+) -> SparkDataFrame:
+    """:func:`behaviorseg.summaries.funnel_table` on a Spark DataFrame.
+
+    Parameters
+    ----------
+    df : pyspark.sql.DataFrame
+        The event log (one row per event). Not modified.
+    stages, customer_col, time_col, event_col, ignore_events, as_of :
+        As in the pandas function (e.g. :data:`behaviorseg.summaries.AIDA_STAGES`).
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        One row per customer with a row at or before ``as_of``: ``customer_col``, then
+        for every stage ``s`` in funnel order ``days_since_<s>`` (null if never
+        reached), ``reached_<s>``, ``first_<s>`` and ``last_<s>`` (timestamps), grouped
+        by kind as in pandas; lazy and in no particular order. One validating pass
+        runs now; the warning about event names in no stage names the three most
+        common (ties by name, where pandas takes the first seen).
+
+    Examples
+    --------
+    >>> from behaviorseg.spark import funnel_table   # doctest: +SKIP
+    >>> from behaviorseg.summaries import AIDA_STAGES   # doctest: +SKIP
+    >>> funnel_table(events_sdf, stages=AIDA_STAGES, ignore_events="session")  # doctest: +SKIP
+    """
+    F = _functions()
+    pairs = _normalize_stages(stages)
+    marked = [event for _, names in pairs for event in names]
+    ignored = _names_tuple(ignore_events)
+    clash = sorted(set(ignored) & set(marked))
+    if clash:
+        raise ValueError(
+            f"ignore_events lists {clash}, which mark a stage in stages; remove them from "
+            f"one of the two"
+        )
+    _check_columns(df, {"customer_col": customer_col, "time_col": time_col, "event_col": event_col})
+    _check_types(df, time_col, None)
+    event = F.col(event_col)
+    unknown = ~_among(event, marked) & ~_among(event, ignored)
+    scan = _scan_events(
+        df,
+        customer_col=customer_col,
+        time_col=time_col,
+        as_of=as_of,
+        flagged_name=(event_col, unknown),
+    )
+    _warn(
+        scan.stats["_flagged"],
+        f"rows have event names in no stage (e.g. {_shown(scan.top_names)}) and were "
+        f"ignored; their customers stay in the table",
+        stacklevel=3,
+    )
+    aggregates = []
+    for stage, names in pairs:
+        at = F.when(_among(event, names), F.col(time_col))
+        aggregates += [F.min(at).alias(f"first_{stage}"), F.max(at).alias(f"last_{stage}")]
+    per_customer = scan.rows.groupBy(customer_col).agg(*aggregates)
+    stage_names = [stage for stage, _ in pairs]
+    last = {s: F.col(f"last_{s}") for s in stage_names}
+    return per_customer.select(
+        F.col(customer_col),
+        *[scan.days_since(F.unix_micros(last[s])).alias(f"days_since_{s}") for s in stage_names],
+        *[last[s].isNotNull().alias(f"reached_{s}") for s in stage_names],
+        *[F.col(f"first_{s}") for s in stage_names],
+        *[last[s] for s in stage_names],
+    )
+
+
+def brand_table(
+    df: SparkDataFrame,
+    *,
+    customer_col: str = "customer_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    brand_col: str = "brand",
+    price_col: str | None = "price",
+    category_col: str | None = None,
+    view_events: str | Sequence[str] = ("view",),
+    purchase_events: str | Sequence[str] = ("purchase",),
+    ignore_events: str | Sequence[str] = (),
+    journey_window: Any = "30D",
+    as_of: Any = None,
+) -> SparkDataFrame:
+    """:func:`behaviorseg.summaries.brand_table` on a Spark DataFrame.
+
+    Journeys are cut with window functions partitioned by customer (and category):
+    the rows are shuffled once, by customer, and never sorted globally.
+
+    Parameters
+    ----------
+    df : pyspark.sql.DataFrame
+        The browsing + purchase log (one row per view or purchased item). Not modified.
+    customer_col, time_col, event_col, brand_col, price_col, category_col, view_events, \
+purchase_events, ignore_events, journey_window, as_of :
+        As in the pandas function.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        One row per customer with a purchase: ``customer_col`` and the pandas columns
+        (``n_purchases``, ``views_per_purchase``, ``consideration_days``,
+        ``avg_order_value`` and ``price_premium`` with ``price_col``,
+        ``brands_viewed_per_purchase``, ``distinct_brands``, ``top_brand_share``,
+        ``brand_switching_rate``); lazy and in no particular order. One validating
+        pass runs now, with the pandas warnings and errors (negative or infinite prices
+        on views are counted by a second pass that runs only when the first finds
+        some).
+
+    Notes
+    -----
+    pandas takes purchases of one category at the same instant in the order of the
+    log. Spark has no row order: they are taken in the order of
+    ``monotonically_increasing_id()`` over the input, i.e. partition by partition in
+    the order each partition reads its rows — the pandas order for a DataFrame made
+    with ``spark.createDataFrame(pandas_frame)`` or read from one file. It matters only
+    for purchases at the same instant, for the journey they share and for brand
+    switching between them.
+
+    Examples
+    --------
+    >>> from behaviorseg.spark import brand_table   # doctest: +SKIP
+    >>> brand_table(events_sdf, category_col="category").toPandas()  # doctest: +SKIP
+    """
+    F = _functions()
+    from pyspark.sql import Window
+
+    window_ns = None
+    if journey_window is not None:
+        window_ns = int(as_duration(journey_window, "journey_window").as_unit("ns").value)
+    views_names = _event_names(view_events, "view_events")
+    buy_names = _event_names(purchase_events, "purchase_events")
+    ignored = _names_tuple(ignore_events)
+    clash = sorted(set(views_names) & set(buy_names))
+    if clash:
+        raise ValueError(f"view_events and purchase_events both list {clash}; list each once")
+    clash = sorted(set(ignored) & (set(views_names) | set(buy_names)))
+    if clash:
+        raise ValueError(f"ignore_events lists {clash}, which are views or purchases")
+    _check_columns(
+        df,
+        {
+            "customer_col": customer_col,
+            "time_col": time_col,
+            "event_col": event_col,
+            "brand_col": brand_col,
+            "price_col": price_col,
+            "category_col": category_col,
+        },
+    )
+    _check_types(df, time_col, None)
+    if price_col is not None:
+        _check_numeric_type(df, price_col, "price_col")
+    event = F.col(event_col)
+    is_view = _among(event, views_names)
+    is_buy = _among(event, buy_names)
+    unknown = ~is_view & ~is_buy & ~_among(event, ignored)
+    has_brand = _present(df, brand_col)
+    keep = is_view | (is_buy & has_brand)
+    if category_col is not None:
+        keep = keep & _present(df, category_col)
+    price = F.col(price_col).cast("double") if price_col is not None else None
+
+    def checks(kept: Any) -> list[Any]:
+        out = [
+            F.count(F.when(kept & is_buy & ~has_brand, 1)).alias("no_brand"),
+            F.count_distinct(F.when(kept & keep & is_buy, F.col(customer_col))).alias("buyers"),
+        ]
+        if category_col is not None:
+            no_category = (is_view | (is_buy & has_brand)) & ~_present(df, category_col)
+            out.append(F.count(F.when(kept & no_category, 1)).alias("no_category"))
+        if price is not None and price_col is not None:
+            paid = kept & keep & is_buy
+            out += [
+                F.count(F.when(paid & ~_finite(price_col), 1)).alias("bad_paid"),
+                F.count(F.when(paid & (price < 0), 1)).alias("negative_paid"),
+                F.count(
+                    F.when(
+                        kept & keep & is_view & ((price < 0) | (F.abs(price) == float("inf"))), 1
+                    )
+                ).alias("bad_viewed"),
+            ]
+        return out
+
+    scan = _scan_events(
+        df.withColumn("_row", F.monotonically_increasing_id()),  # the log order, for ties
+        customer_col=customer_col,
+        time_col=time_col,
+        as_of=as_of,
+        checks=checks,
+        flagged_name=(event_col, unknown),
+    )
+    stats = scan.stats
+    _warn(
+        stats["_flagged"],
+        f"rows have event names that are neither views nor purchases (e.g. "
+        f"{_shown(scan.top_names)}) and were ignored; list them in ignore_events to silence "
+        f"this",
+        stacklevel=3,
+    )
+    _warn(
+        stats["no_brand"],
+        f"purchase rows have no brand in column {brand_col!r} and were excluded",
+        stacklevel=3,
+    )
+    if category_col is not None:
+        _warn(
+            stats["no_category"],
+            f"view or purchase rows have no category in column {category_col!r} and were excluded",
+            stacklevel=3,
+        )
+    if stats["buyers"] == 0:
+        raise DataValidationError(
+            f"no row of column {event_col!r} is a purchase {list(buy_names)} with a brand; "
+            f"check purchase_events and brand_col"
+        )
+    _warn(
+        stats["_kept_customers"] - stats["buyers"],
+        "customers have no purchase with a brand in the window and were left out of the "
+        "table (they have no purchase journey to describe)",
+        stacklevel=3,
+    )
+    if price_col is not None and stats["bad_paid"]:
+        raise DataValidationError(
+            f"column {price_col!r} has {stats['bad_paid']} missing or non-finite values on "
+            f"purchases; drop or fill them first"
+        )
+    if price_col is not None and stats["negative_paid"]:
+        raise DataValidationError(
+            f"column {price_col!r} has {stats['negative_paid']} values < 0.0 on purchases; "
+            f"they make no sense here"
+        )
+
+    # --- one shuffle by customer; every window and aggregate below stays local -------
+    group = [customer_col] + ([category_col] if category_col is not None else [])
+    columns = [customer_col, time_col, "_row", brand_col, *group[1:]]
+    columns += [price_col] if price_col is not None else []
+    rows = (
+        scan.rows.where(keep)
+        .select(*columns, is_buy.cast("int").alias("_buy"))
+        .repartition(F.col(customer_col))
+    )
+    micros = F.unix_micros(F.col(time_col))
+    # Purchase k of a group owns the views after purchase k-1, up to and with its instant.
+    sequence = Window.partitionBy(*group).orderBy(time_col, "_buy", "_row")
+    rows = rows.withColumn(
+        "_k",
+        F.sum("_buy").over(sequence.rowsBetween(Window.unboundedPreceding, 0)) - F.col("_buy"),
+    )
+    buy = F.col("_buy") == 1
+    journey = [*group, "_k"]
+    rows = rows.withColumn("_buy_us", F.max(F.when(buy, micros)).over(Window.partitionBy(*journey)))
+    in_journey = ~buy & F.col("_buy_us").isNotNull()
+    if window_ns is not None:
+        in_journey = in_journey & (micros * 1000 >= F.col("_buy_us") * 1000 - F.lit(window_ns))
+    if price_col is not None and stats["bad_viewed"]:
+        viewed = F.col(price_col).cast("double")
+        bad = rows.where(in_journey & ((viewed < 0) | (F.abs(viewed) == float("inf")))).count()
+        if bad:
+            raise DataValidationError(
+                f"column {price_col!r} has {bad} negative or infinite prices on views; prices "
+                f"must be >= 0 (missing prices on views are allowed)"
+            )
+    aggregates = [
+        F.count(F.when(in_journey, 1)).alias("_views"),
+        F.min(F.when(in_journey, micros)).alias("_first_view_us"),
+        F.count_distinct(F.when(in_journey & _present(df, brand_col), F.col(brand_col))).alias(
+            "_brands_viewed"
+        ),
+        F.max("_buy_us").alias("_buy_us"),
+        F.first(F.when(buy, F.col(brand_col)), ignorenulls=True).alias("_brand"),
+    ]
+    if price_col is not None:
+        viewed = F.col(price_col).cast("double")
+        positive = in_journey & (viewed > 0) & ~F.isnan(viewed)
+        aggregates += [
+            F.min(F.when(positive, viewed)).alias("_cheapest"),
+            F.max(F.when(buy, viewed)).alias("_paid"),
+        ]
+    purchases = rows.groupBy(*journey).agg(*aggregates).where(F.col("_buy_us").isNotNull())
+    consideration = F.when(
+        F.col("_views") > 0,
+        ((F.col("_buy_us") - F.col("_first_view_us")) * 1000).cast("double") / float(_NS_PER_DAY),
+    ).otherwise(0.0)
+    per_group = Window.partitionBy(*group)
+    purchases = (
+        purchases.withColumn("_consideration", consideration)
+        .withColumn(
+            "_switch",
+            (
+                F.col("_brand") != F.lag("_brand").over(Window.partitionBy(*group).orderBy("_k"))
+            ).cast("int"),
+        )
+        .withColumn("_same_brand", F.count(F.lit(1)).over(Window.partitionBy(*group, "_brand")))
+        .withColumn("_top", F.max("_same_brand").over(per_group))
+    )
+    inf = F.lit(float("inf"))
+    sums = [
+        F.count(F.lit(1)).alias("n_purchases"),
+        F.sum("_views").alias("_views"),
+        F.sum("_consideration").alias("_consideration"),
+        F.sum("_brands_viewed").alias("_brands_viewed"),
+        F.count_distinct("_brand").alias("distinct_brands"),
+        F.sum(F.when(F.col("_k") == 0, F.col("_top"))).alias("_top"),
+        F.coalesce(F.sum("_switch"), F.lit(0)).alias("_switches"),
+        F.count(F.when(F.col("_k") > 0, 1)).alias("_pairs"),
+    ]
+    if price_col is not None:
+        paid = F.col("_paid")
+        cheapest = F.least(
+            F.coalesce(F.col("_cheapest"), inf), F.when(paid > 0, paid).otherwise(inf)
+        )
+        premium = F.when(paid > 0, paid / cheapest - 1.0).otherwise(0.0)
+        sums += [F.sum(paid).alias("_paid"), F.sum(premium).alias("_premium")]
+    customers = purchases.groupBy(customer_col).agg(*sums)
+    pooled = customers.agg(
+        F.coalesce(
+            F.sum("_switches").cast("double") / F.sum("_pairs").cast("double"), F.lit(0.0)
+        ).alias("_pooled")
+    )
+    customers = customers.crossJoin(F.broadcast(pooled))
+    n = F.col("n_purchases").cast("double")
+    out = [
+        F.col(customer_col),
+        F.col("n_purchases").cast("long").alias("n_purchases"),
+        (F.col("_views").cast("double") / n).alias("views_per_purchase"),
+        (F.col("_consideration") / n).alias("consideration_days"),
+    ]
+    if price_col is not None:
+        out += [
+            (F.col("_paid") / n).alias("avg_order_value"),
+            (F.col("_premium") / n).alias("price_premium"),
+        ]
+    out += [
+        (F.col("_brands_viewed").cast("double") / n).alias("brands_viewed_per_purchase"),
+        F.col("distinct_brands").cast("long").alias("distinct_brands"),
+        (F.col("_top").cast("double") / n).alias("top_brand_share"),
+        (
+            (F.col("_switches").cast("double") + F.col("_pooled"))
+            / (F.col("_pairs").cast("double") + 1.0)
+        ).alias("brand_switching_rate"),
+    ]
+    return customers.select(*out)
 
 
 def fit(
