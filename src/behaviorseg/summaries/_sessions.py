@@ -22,7 +22,7 @@ from .._validation import (
     warn_excluded,
 )
 from ..exceptions import DataValidationError, SchemaError
-from ._transactions import _epoch_ns
+from ._transactions import _customer_codes, _epoch_ns
 
 __all__ = ["session_table", "split_sessions"]
 
@@ -68,29 +68,6 @@ def _customer_time_order(codes: np.ndarray, ns: np.ndarray, n_customers: int) ->
     if order is None:  # pragma: no cover - more than ~3e9 rows
         return np.lexsort((ns, codes))
     return order if by_time is None else by_time[order]
-
-
-def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Dense code per row of an id column, ids sorted (first-seen order if unorderable).
-
-    Integer ids of a compact range (customer numbers, split_sessions' session ids)
-    are coded by counting, without hashing.
-    """
-    dtype = ids.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and len(ids):
-        values = ids.to_numpy()
-        low, high = int(values.min()), int(values.max())
-        if high - low < 2 * len(values) + 1024:
-            offset = (values - low).astype(np.int64, copy=False)
-            present = np.bincount(offset, minlength=high - low + 1) > 0
-            dense = np.cumsum(present, dtype=np.int64) - 1
-            labels = np.flatnonzero(present).astype(dtype) + values.dtype.type(low)
-            return dense[offset], pd.Index(labels)
-    try:
-        codes, uniques = pd.factorize(ids, sort=True)
-    except TypeError:  # ids of mixed, unorderable types
-        codes, uniques = pd.factorize(ids, sort=False)
-    return codes.astype(np.int64, copy=False), pd.Index(uniques)
 
 
 @frame_boundary("events")
@@ -212,9 +189,10 @@ def split_sessions(
         )
         frame = events.loc[has_id]
     ns = _epoch_ns(to_datetime(frame[time_col], column=time_col))
-    codes, customers = _customer_codes(frame[customer_col])
+    codes, _ = _customer_codes(frame[customer_col])
+    n_customers = int(codes.max()) + 1
 
-    order = _customer_time_order(codes, ns, len(customers))
+    order = _customer_time_order(codes, ns, n_customers)
     sorted_codes = codes[order]
     sorted_ns = ns[order]
     first_of_customer = np.ones(len(order), dtype=bool)
@@ -308,8 +286,9 @@ def session_table(
             )
     times = to_datetime(sessions[time_col], column=time_col)
     ns = _epoch_ns(times)
-    session_codes, session_ids = _customer_codes(sessions[session_col])
-    customer_codes, customers = _customer_codes(sessions[customer_col])
+    session_codes, session_labels = _customer_codes(sessions[session_col])
+    customer_codes, customer_labels = _customer_codes(sessions[customer_col])
+    session_ids, customers = pd.Index(session_labels), pd.Index(customer_labels)
     order = _packed_order(session_codes, len(session_ids))
     if order is None:  # pragma: no cover - more than ~3e9 rows
         order = np.argsort(session_codes, kind="stable")
