@@ -255,6 +255,21 @@ def _count_distinct_pairs(codes: np.ndarray, other: np.ndarray, n: int) -> np.nd
     return counts
 
 
+def _unknown_names(codes: np.ndarray, names: pd.Index, unknown: np.ndarray) -> tuple[int, str]:
+    """Rows whose name is missing or flagged in ``unknown``, and the three most common.
+
+    Counted per distinct name (one ``bincount`` over the codes), for the warnings.
+    """
+    per_name = np.bincount(codes + 1, minlength=len(names) + 1)  # [missing, *names]
+    counts = np.r_[per_name[0], per_name[1:] * unknown]
+    total = int(counts.sum())
+    if not total:
+        return 0, ""
+    series = pd.Series(counts, index=pd.Index([np.nan, *names], dtype=object))
+    top = series[counts > 0].sort_values(ascending=False, kind="stable").head(3)
+    return total, ", ".join(f"{name!r} ({count})" for name, count in top.items())
+
+
 def _duplicated_rows(log: _EventLog, columns: Sequence[str]) -> np.ndarray:
     """``DataFrame.duplicated`` over (customer, time, *columns*), without hashing every row.
 
@@ -650,14 +665,8 @@ def funnel_table(
     where = event_names.get_indexer(pd.Index(list(lookup)))
     stage_table[where[where >= 0]] = np.asarray(list(lookup.values()))[where >= 0]
     unknown_table = (stage_table < 0) & ~np.asarray(event_names.isin(ignored))
-    per_name = np.bincount(event_codes + 1, minlength=len(event_names) + 1)  # [missing, *names]
-    unknown_counts = np.r_[per_name[0], per_name[1:] * unknown_table]
-    n_unknown = int(unknown_counts.sum())
+    n_unknown, shown = _unknown_names(event_codes, event_names, unknown_table)
     if n_unknown:
-        labels = pd.Index([np.nan, *event_names], dtype=object)
-        counts = pd.Series(unknown_counts, index=labels)
-        top = counts[unknown_counts > 0].sort_values(ascending=False, kind="stable").head(3)
-        shown = ", ".join(f"{name!r} ({count})" for name, count in top.items())
         warn_excluded(
             n_unknown,
             f"rows have event names in no stage (e.g. {shown}) and were ignored; their "
