@@ -5,9 +5,12 @@ Needs the ``spark`` extra (``pip install "behaviorseg[spark]"``, i.e. pyspark); 
 this module does not import pyspark, its functions do.
 
 The summaries follow the pandas ones rule for rule (see
-:func:`behaviorseg.summaries.rfm_table` and :func:`behaviorseg.summaries.clv_summary`);
+:func:`behaviorseg.summaries.rfm_table`, :func:`behaviorseg.summaries.clv_summary` and
+the event summaries :func:`behaviorseg.summaries.usage_table`,
+:func:`behaviorseg.summaries.funnel_table` and :func:`behaviorseg.summaries.brand_table`);
 the tests require identical results on the same data, up to the order in which Spark
-adds amounts (``monetary`` equal to 1e-12 relative).
+adds floats (``monetary``, ``usage_value``, the means of ``brand_table`` equal to 1e-12
+relative).
 
 Time zones: Spark timestamps are instants, shown and cut into days in the session time
 zone (``spark.sql.session.timeZone``). Naive pandas timestamps are wall times; to get the
