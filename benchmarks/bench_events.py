@@ -1,0 +1,302 @@
+"""Benchmark the event summaries (``usage_table``, ``funnel_table``) next to DuckDB and polars.
+
+Each summary is timed in-process for behaviorseg and, when they are installed
+(``pip install ".[bench]"``), for the same summary written in DuckDB SQL (on the registered
+pandas frame) and in polars (lazy, on a polars frame converted before timing), on the same
+in-memory data in the same run. The script checks that every engine gives the same table
+as behaviorseg before timing it. Event names are timed in three dtypes: pandas' default
+strings (pyarrow-backed with pandas 3), object strings and Categorical.
+
+- ``usage_table(events, event_col="event", usage_events="session", value_col="value",
+  feature_col="feature", window="30D")``: rows repeated in every column read count once,
+  then per customer the sessions, distinct calendar days, summed minutes and distinct
+  features over the last 30 days, and the days since the last session.
+- ``funnel_table(events, stages=AIDA_STAGES, ignore_events="session")``: first and last
+  time of each stage per customer. The strict (time-ordered) funnel and ``brand_table`` are
+  timed for behaviorseg alone.
+
+Run::
+
+    python benchmarks/bench_events.py                 # 10M events (about 260k customers)
+    python benchmarks/bench_events.py --quick         # 200k events, a smoke run
+    python benchmarks/bench_events.py --rows 50000000 --repeats 3
+
+Reported: median wall time of ``--repeats`` runs after one warm-up; peak memory of one
+behaviorseg run (tracemalloc: numpy and pandas allocations) next to the input frame's
+``memory_usage(deep=True)``; the load average of the machine when the size finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from _timing import median_time
+
+import behaviorseg as bs
+from behaviorseg.summaries import AIDA_STAGES
+
+CACHE = Path("/tmp/behaviorseg-bench")
+EVENTS_PER_CUSTOMER = 38.6  # make_events(n, n_days=90) logs about 38.6 events per customer
+
+
+def workload(n_rows: int, seed: int = 0) -> pd.DataFrame:
+    """About ``n_rows`` simulated events (sessions and AIDA funnel events), cached."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"events_{n_rows}_{seed}_v1.parquet"
+    if path.exists():
+        return pd.read_parquet(path)
+    events, _ = bs.datasets.make_events(
+        max(int(n_rows / EVENTS_PER_CUSTOMER), 100), random_state=seed, n_days=90
+    )
+    with contextlib.suppress(ImportError):  # no pyarrow: no cache
+        events.to_parquet(path)
+    return events
+
+
+def brand_workload(n_rows: int, seed: int = 0) -> pd.DataFrame:
+    """About ``n_rows`` simulated views and purchases with brands (18.6 per customer), cached."""
+    path = CACHE / f"brands_{n_rows}_{seed}_v1.parquet"
+    if path.exists():
+        return pd.read_parquet(path)
+    events, _ = bs.datasets.make_brand_events(max(int(n_rows / 18.6), 100), random_state=seed)
+    with contextlib.suppress(ImportError):
+        events.to_parquet(path)
+    return events
+
+
+USAGE = {
+    "event_col": "event",
+    "usage_events": "session",
+    "value_col": "value",
+    "feature_col": "feature",
+    "window": "30D",
+}
+
+
+def run_usage(events: pd.DataFrame) -> pd.DataFrame:
+    return bs.usage_table(events, **USAGE)
+
+
+def run_funnel(events: pd.DataFrame, order: str = "any") -> pd.DataFrame:
+    return bs.funnel_table(events, stages=AIDA_STAGES, ignore_events="session", order=order)
+
+
+_USAGE_SQL = """
+WITH d AS (SELECT DISTINCT customer_id, timestamp, event, value, feature FROM ev),
+u AS (SELECT * FROM d WHERE event = 'session'),
+stamp AS (SELECT max(timestamp) AS as_of FROM ev),
+w AS (
+    SELECT customer_id, count(*) AS event_count,
+           count(DISTINCT CAST(timestamp AS DATE)) AS active_days,
+           sum(value) AS usage_value, count(DISTINCT feature) AS distinct_features
+    FROM u WHERE timestamp >= (SELECT as_of FROM stamp) - INTERVAL 30 DAY
+    GROUP BY customer_id
+),
+l AS (SELECT customer_id, max(timestamp) AS last_ts FROM u GROUP BY customer_id)
+SELECT ids.customer_id,
+       coalesce(w.event_count, 0) AS event_count,
+       coalesce(w.active_days, 0) AS active_days,
+       coalesce(w.usage_value, 0.0) AS usage_value,
+       coalesce(w.distinct_features, 0) AS distinct_features,
+       date_diff('microsecond', l.last_ts, (SELECT as_of FROM stamp)) / 86400e6
+           AS days_since_last_activity
+FROM (SELECT DISTINCT customer_id FROM ev) ids
+LEFT JOIN w USING (customer_id) LEFT JOIN l USING (customer_id)
+"""
+
+
+def _funnel_sql() -> str:
+    parts = []
+    for stage, names in AIDA_STAGES:
+        listed = ", ".join(f"'{name}'" for name in names)
+        for kind, fn in (("first", "min"), ("last", "max")):
+            parts.append(f"{fn}(timestamp) FILTER (WHERE event IN ({listed})) AS {kind}_{stage}")
+    return f"SELECT customer_id, {', '.join(parts)} FROM ev GROUP BY customer_id"
+
+
+def duckdb_jobs() -> dict[str, Callable[[pd.DataFrame], pd.DataFrame]]:
+    try:
+        import duckdb
+    except ImportError:
+        return {}
+
+    def query(sql: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+        def run(events: pd.DataFrame) -> pd.DataFrame:
+            con = duckdb.connect()
+            con.execute("SET threads TO 2")
+            con.register("ev", events)
+            out: pd.DataFrame = con.execute(sql).df()
+            con.close()
+            return out.set_index("customer_id").sort_index()
+
+        return run
+
+    return {"usage_table": query(_USAGE_SQL), "funnel_table": query(_funnel_sql())}
+
+
+def polars_jobs() -> dict[str, Callable[[Any], pd.DataFrame]]:
+    try:
+        import polars as pl
+    except ImportError:
+        return {}
+    from datetime import timedelta
+
+    def usage(frame: Any) -> pd.DataFrame:
+        lazy = frame.lazy()
+        as_of = frame["timestamp"].max()
+        used = (
+            lazy.select("customer_id", "timestamp", "event", "value", "feature")
+            .unique(maintain_order=False)
+            .filter(pl.col("event") == "session")
+        )
+        window = (
+            used.filter(pl.col("timestamp") >= as_of - timedelta(days=30))
+            .group_by("customer_id")
+            .agg(
+                pl.len().alias("event_count"),
+                pl.col("timestamp").dt.date().n_unique().alias("active_days"),
+                pl.col("value").sum().alias("usage_value"),
+                pl.col("feature").drop_nulls().n_unique().alias("distinct_features"),
+            )
+        )
+        last = used.group_by("customer_id").agg(pl.col("timestamp").max().alias("last_ts"))
+        out = (
+            lazy.select("customer_id")
+            .unique()
+            .join(window, on="customer_id", how="left")
+            .join(last, on="customer_id", how="left")
+            .with_columns(
+                pl.col("event_count", "active_days", "distinct_features").fill_null(0),
+                pl.col("usage_value").fill_null(0.0),
+                ((as_of - pl.col("last_ts")).dt.total_microseconds() / 86_400e6).alias(
+                    "days_since_last_activity"
+                ),
+            )
+            .drop("last_ts")
+            .collect()
+            .to_pandas()
+        )
+        return out.set_index("customer_id").sort_index()
+
+    def funnel(frame: Any) -> pd.DataFrame:
+        aggs = []
+        for stage, names in AIDA_STAGES:
+            ts = pl.col("timestamp").filter(pl.col("event").is_in(list(names)))
+            aggs += [ts.min().alias(f"first_{stage}"), ts.max().alias(f"last_{stage}")]
+        out = frame.lazy().group_by("customer_id").agg(aggs).collect().to_pandas()
+        return out.set_index("customer_id").sort_index()
+
+    return {"usage_table": usage, "funnel_table": funnel}
+
+
+def check_same(engine: str, summary: str, ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
+    """Counts and times exactly; sums of minutes and day counts to 1e-9 (other units)."""
+    if not ours.index.equals(theirs.index.astype(ours.index.dtype)):
+        raise AssertionError(f"{engine} {summary}: not the same customers as behaviorseg")
+    for column in theirs.columns:
+        a, b = ours[column], theirs[column]
+        if column.startswith(("first_", "last_")):
+            same = np.array_equal(  # as integers: NaT equals NaT
+                a.to_numpy(dtype="datetime64[us]").view(np.int64),
+                b.to_numpy(dtype="datetime64[us]").view(np.int64),
+            )
+        elif column in ("usage_value", "days_since_last_activity"):
+            same = np.allclose(a.to_numpy(), b.to_numpy(dtype=float), rtol=1e-9, equal_nan=True)
+        else:
+            same = np.array_equal(a.to_numpy(), b.to_numpy())
+        if not same:
+            raise AssertionError(f"{engine} {summary}: column {column!r} differs from behaviorseg")
+    print(f"  {engine:<8} {summary}: same table as behaviorseg")
+
+
+def peak_memory(fn: Callable[[], Any]) -> int:
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def bench(n_rows: int, repeats: int, brands: bool) -> None:
+    events = workload(n_rows)
+    frames = {
+        "str": events,
+        "object": events.astype({"event": object, "feature": object}),
+        "category": events.astype({"event": "category", "feature": "category"}),
+    }
+    size = events.memory_usage(deep=True).sum()
+    print(
+        f"\n== {len(events):,} events, {events['customer_id'].nunique():,} customers, "
+        f"input frame {size / 1e6:,.0f} MB (event names as {events['event'].dtype})"
+    )
+    jobs: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+        "usage_table": run_usage,
+        "funnel_table": run_funnel,
+        "funnel_table strict": lambda frame: run_funnel(frame, order="strict"),
+    }
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = {name: job(events) for name, job in jobs.items()}
+        for name, job in jobs.items():
+            for kind, frame in frames.items():
+                seconds = median_time(lambda job=job, frame=frame: job(frame), repeats)
+                peak = peak_memory(lambda job=job, frame=frame: job(frame))
+                frame_size = frame.memory_usage(deep=True).sum()
+                rows.append((name, f"behaviorseg ({kind})", seconds, peak / frame_size))
+        for engine, engine_jobs in (("duckdb", duckdb_jobs()), ("polars", polars_jobs())):
+            if not engine_jobs:
+                continue
+            if engine == "polars":
+                import polars as pl
+
+                native: Any = pl.from_pandas(events)  # conversion not timed
+            for name, job in engine_jobs.items():
+                frames_for = (
+                    {"native": native}
+                    if engine == "polars"
+                    else {"str": events, "object": frames["object"]}
+                )
+                for kind, frame in frames_for.items():
+                    check_same(engine, name, ours[name], job(frame))
+                    seconds = median_time(lambda job=job, frame=frame: job(frame), repeats)
+                    rows.append((name, f"{engine} ({kind})", seconds, float("nan")))
+        if brands:
+            log = brand_workload(n_rows // 4)
+            seconds = median_time(lambda: bs.brand_table(log), repeats)
+            peak = peak_memory(lambda: bs.brand_table(log))
+            label = f"brand_table ({len(log):,} rows)"
+            rows.append(
+                (label, "behaviorseg (str)", seconds, peak / log.memory_usage(deep=True).sum())
+            )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"  {'summary':<34} {'engine':<24} {'seconds':>8} {'peak / input':>13}")
+    for name, engine, seconds, ratio in rows:
+        shown = "" if np.isnan(ratio) else f"{ratio:.2f}"
+        print(f"  {name:<34} {engine:<24} {seconds:8.3f} {shown:>13}")
+    print(f"  load average (1, 5, 15 min): {load}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one small size (a smoke run)")
+    parser.add_argument("--rows", type=int, nargs="*", help="sizes in events")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-brands", action="store_true", help="skip brand_table")
+    args = parser.parse_args()
+    sizes = args.rows or ([200_000] if args.quick else [10_000_000])
+    for n_rows in sizes:
+        bench(n_rows, 1 if args.quick else args.repeats, brands=not args.no_brands)
+
+
+if __name__ == "__main__":
+    main()
