@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
@@ -204,6 +205,21 @@ def _native_values(column: pd.Series) -> tuple[np.ndarray, str | None]:
     return values, None
 
 
+def _rewarn(caught: list[warnings.WarningMessage]) -> None:
+    """Issue again the warnings caught in a decorated function, for its caller.
+
+    A warning that a function aims at its caller (``stacklevel``) lands on the
+    wrapper, one frame short: it is re-issued at the wrapper's caller, so that the
+    warning names the user's line as without the decorator. Others keep their origin.
+    The filters in force apply again, as they did when the warning was caught.
+    """
+    for item in caught:
+        if item.filename == __file__:
+            warnings.warn(item.message, item.category, stacklevel=3)
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+
+
 def frame_boundary(
     *params: str, index: Mapping[str, str | int] | None = None
 ) -> Callable[[_F], _F]:
@@ -267,7 +283,9 @@ def frame_boundary(
             kwargs = {
                 key: read(value, key) if key in params else value for key, value in kwargs.items()
             }
-            result = func(*args, **kwargs)
+            with warnings.catch_warnings(record=True) as caught:
+                result = func(*args, **kwargs)
+            _rewarn(caught)
             if kinds and isinstance(result, pd.DataFrame):
                 return from_pandas_frame(result, kinds[0])
             return result
