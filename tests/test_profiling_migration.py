@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import behaviorseg as bs
-from behaviorseg.exceptions import DataValidationError
+from behaviorseg.exceptions import DataValidationError, SchemaError
 from behaviorseg.profiling import migration_matrix, segment_history
 from behaviorseg.segmenters import UsageTierSegmenter
 
@@ -231,3 +231,24 @@ def test_segment_history_on_cdnow_moves_the_cohort_towards_hibernating():
     last = history[history["as_of"] == "1998-06-30"].set_index("customer_id")["segment"]
     matrix = migration_matrix(first, last)
     assert int(matrix.drop(index="new").to_numpy().sum()) == len(first)
+
+
+def test_segment_history_matches_polars_tables_by_customer_id():
+    """polars tables have no index: customers come from customer_col, not row positions."""
+    pl = pytest.importorskip("polars")
+    tx = bs.datasets.load_cdnow()
+    dates = ("1997-06-30", "1997-12-31")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pandas_tables = {d: bs.rfm_table(tx, as_of=d) for d in dates}
+        polars_tables = {d: pl.from_pandas(t.reset_index()) for d, t in pandas_tables.items()}
+        expected = segment_history(bs.RFMSegmenter(), pandas_tables)
+        got = segment_history(bs.RFMSegmenter(), polars_tables)
+    assert isinstance(got, pl.DataFrame)
+    pd.testing.assert_frame_equal(
+        got.to_pandas(), expected, check_dtype=False, check_categorical=False
+    )
+    with pytest.raises(SchemaError, match="customer_col"):
+        segment_history(
+            bs.RFMSegmenter(), {d: t.drop("customer_id") for d, t in polars_tables.items()}
+        )

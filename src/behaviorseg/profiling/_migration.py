@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from .._frames import Kind, frame_kind, from_pandas_frame, to_pandas_frame
 from .._validation import InstanceOf, Options, _first_labels, check_frame, validate_params
 from ..exceptions import DataValidationError, SchemaError
 from ..kpi._common import _safe_divide
@@ -199,8 +200,29 @@ def _as_of_key(value: object) -> pd.Timestamp:
     return result
 
 
-def _snapshots(tables: object) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
-    """The (as_of, table) pairs of ``tables``, checked and sorted by date."""
+def _indexed_table(table: object, *, name: str, customer_col: str) -> tuple[pd.DataFrame, Kind]:
+    """A customer table as pandas indexed by customer id, and the kind it came as.
+
+    A polars or pyarrow table has no index: its ``customer_col`` column becomes one,
+    so customers are matched by id, never by row position.
+    """
+    kind = frame_kind(table)
+    if kind is None or kind == "pandas":
+        return check_frame(table, name=name), "pandas"
+    frame, kind = to_pandas_frame(table, name=name)
+    if customer_col not in frame.columns:
+        raise SchemaError(
+            f"{name} is a {kind} table without the column {customer_col!r} "
+            f"(customer_col); a {kind} table has no index, so the customer ids must be a "
+            f"column: pass customer_col='<name>'"
+        )
+    return check_frame(frame.set_index(customer_col), name=name), kind
+
+
+def _snapshots(
+    tables: object, *, customer_col: str = "customer_id"
+) -> tuple[list[tuple[pd.Timestamp, pd.DataFrame]], Kind]:
+    """The (as_of, table) pairs of ``tables``, checked and sorted by date, and their kind."""
     if isinstance(tables, Mapping):
         pairs = list(tables.items())
     elif isinstance(tables, Sequence) and not isinstance(tables, (str, bytes)):
@@ -221,9 +243,12 @@ def _snapshots(tables: object) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
     if not pairs:
         raise DataValidationError("tables is empty; pass at least one (as_of, table) snapshot")
     snapshots = []
+    kinds = []
     for key, table in pairs:  # a loop over a handful of dates
         stamp = _as_of_key(key)
-        snapshots.append((stamp, check_frame(table, name=f"tables[{str(key)!r}]")))
+        frame, kind = _indexed_table(table, name=f"tables[{str(key)!r}]", customer_col=customer_col)
+        snapshots.append((stamp, frame))
+        kinds.append(kind)
     try:
         snapshots.sort(key=lambda pair: pair[0])
     except TypeError as err:
@@ -238,7 +263,7 @@ def _snapshots(tables: object) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
             f"tables: the as_of date {repeated[0]} appears more than once; give each "
             f"snapshot its own date"
         )
-    return snapshots
+    return snapshots, kinds[0]
 
 
 def segment_history(
@@ -247,7 +272,8 @@ def segment_history(
     *,
     reference: Any = None,
     y: Any = None,
-) -> pd.DataFrame:
+    customer_col: str = "customer_id",
+) -> Any:
     """Label the customer tables of several dates with one segmenter fitted once.
 
     A clone of ``segmenter`` is fitted on one reference snapshot; every snapshot
@@ -270,6 +296,10 @@ def segment_history(
     y : array-like or None, default=None
         Target passed to ``fit`` with the reference table, for segmenters that
         learn from labels (``ChurnSegmenter(method="supervised")``).
+    customer_col : str, default="customer_id"
+        For polars or pyarrow tables, which have no index: the column holding the
+        customer ids (pandas tables are indexed by customer id, as the summaries
+        return them). Customers are matched by id, never by row position.
 
     Returns
     -------
@@ -314,7 +344,7 @@ def segment_history(
     >>> int(sizes.loc["1997-06-30", "hibernating"]) < int(sizes.loc["1998-06-30", "hibernating"])
     True
     """
-    snapshots = _snapshots(tables)
+    snapshots, kind = _snapshots(tables, customer_col=customer_col)
     if not (hasattr(segmenter, "fit") and hasattr(segmenter, "predict")):
         raise TypeError(
             f"segmenter must be a scikit-learn estimator with fit and predict, e.g. "
@@ -322,8 +352,8 @@ def segment_history(
         )
     if reference is None:
         fit_table = snapshots[0][1]
-    elif isinstance(reference, pd.DataFrame):
-        fit_table = check_frame(reference, name="reference")
+    elif frame_kind(reference) is not None:
+        fit_table, _ = _indexed_table(reference, name="reference", customer_col=customer_col)
     else:
         stamp = _as_of_key(reference)
         matches = [table for when, table in snapshots if when == stamp]
@@ -337,10 +367,10 @@ def segment_history(
     model = clone(segmenter).fit(fit_table, y)
     labels = [np.asarray(model.predict(table), dtype=object) for _, table in snapshots]
     names = {table.index.name for _, table in snapshots}
-    customer_col = names.pop() if len(names) == 1 else None
-    customer_col = str(customer_col) if customer_col is not None else "customer_id"
-    if customer_col in ("as_of", "segment"):
-        customer_col = "customer_id"
+    named = names.pop() if len(names) == 1 else None
+    id_col = str(named) if named is not None else "customer_id"
+    if id_col in ("as_of", "segment"):
+        id_col = "customer_id"
     first = snapshots[0][1].index
     customers = first.append([table.index for _, table in snapshots[1:]])
     flat = np.concatenate(labels)
@@ -350,7 +380,7 @@ def segment_history(
     )
     out: pd.DataFrame = pd.DataFrame(
         {
-            customer_col: customers.to_numpy(),
+            id_col: customers.to_numpy(),
             "as_of": np.repeat(
                 pd.DatetimeIndex([when for when, _ in snapshots]).to_numpy(),
                 [len(table) for _, table in snapshots],
@@ -358,4 +388,4 @@ def segment_history(
             "segment": pd.Categorical(flat, categories=categories),
         }
     )
-    return out
+    return out if kind == "pandas" else from_pandas_frame(out, kind)
