@@ -16,6 +16,7 @@ from scipy import special
 from scipy.stats import chi2 as chi2_distribution
 from scipy.stats import rankdata
 
+from .._frames import frame_boundary
 from .._protected import check_criteria
 from .._validation import Options, check_frame, validate_params
 from ..exceptions import DataValidationError
@@ -168,6 +169,7 @@ def _test(feature: _Feature, codes: np.ndarray, n_groups: int) -> dict[str, floa
     return _chi2(_level_counts(feature, codes, n_groups))
 
 
+@frame_boundary("data", index={"data": "customer_id"})
 def distinguishing_features(
     data: pd.DataFrame,
     *,
