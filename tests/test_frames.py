@@ -202,6 +202,11 @@ def _funnel() -> pd.DataFrame:
     return table
 
 
+def _subscription_events() -> pd.DataFrame:
+    events, _ = bs.datasets.make_subscriptions(300, random_state=0)
+    return events
+
+
 # (call on converted frames, builders of the pandas-numpy inputs)
 FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[Callable[[], pd.DataFrame], ...]]] = {
     "rfm_table": (bs.rfm_table, (_transactions,)),
@@ -233,6 +238,16 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[Callable[[], pd.DataFrame],
         (_lines,),
     ),
     "occasion_table": (bs.summaries.occasion_table, (_occasion_transactions,)),
+    "split_sessions": (bs.summaries.split_sessions, (_usage_events,)),
+    "session_table": (
+        lambda f: bs.summaries.session_table(bs.summaries.split_sessions(f)),
+        (_usage_events,),
+    ),
+    "subscription_table": (
+        lambda f: bs.summaries.subscription_table(f, as_of="2027-01-01"),
+        (_subscription_events,),
+    ),
+    "kpi.cohort_retention": (lambda f: kpi.cohort_retention(f), (_transactions,)),
     "models.purchase_tracking": (
         lambda f: purchase_tracking(f, **WINDOWS),
         (_transactions,),
