@@ -283,9 +283,11 @@ def frame_boundary(
             kwargs = {
                 key: read(value, key) if key in params else value for key, value in kwargs.items()
             }
-            with warnings.catch_warnings(record=True) as caught:
-                result = func(*args, **kwargs)
-            _rewarn(caught)
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    result = func(*args, **kwargs)
+            finally:  # warnings raised before an error reach the caller too
+                _rewarn(caught)
             if kinds and isinstance(result, pd.DataFrame):
                 return from_pandas_frame(result, kinds[0])
             return result
