@@ -58,7 +58,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=1000)
     parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 20 data sets of 300 customers"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.replications, args.customers = 20, 300
 
     for freq, label in (("h", "hourly summary"), ("D", "daily summary")):
         start = time.perf_counter()
