@@ -399,7 +399,7 @@ def compare_models(
     >>> table = compare_models(split)
     >>> table.index.tolist()
     ['BetaGeoModel', 'ModifiedBetaGeoModel', 'ParetoNBDModel']
-    >>> table.loc["BetaGeoModel", ["log_likelihood", "bic"]].round(1).tolist()
+    >>> table.loc["BetaGeoModel", ["log_likelihood", "bic"]].astype(float).round(1).tolist()
     [-9582.4, 19195.9]
     """
     data = check_frame(data, name="data")
