@@ -15,6 +15,7 @@ from ._common import (
     _check_whole,
     _collapse,
     _fit_bounded,
+    _on_log_scale,
     _read_input,
     _record_fit,
     _RepeatBuyingModel,
@@ -303,13 +304,7 @@ class BetaGeoBetaBinomModel(_IntervalMixin, BaseEstimator):  # type: ignore[misc
             gradient: np.ndarray = -(w @ grad) / total
             return -float(w @ ll) / total, gradient
 
-        def negloglik(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-            params = np.exp(log_params)
-            with np.errstate(all="ignore"):
-                value, gradient = natural(params)
-            if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
-                return np.inf, np.zeros(4)
-            return value, gradient * params
+        negloglik = _on_log_scale(natural)
 
         result, at_bound = _fit_bounded(negloglik, _STARTS, _BOUNDS, owner=owner)
         _record_fit(

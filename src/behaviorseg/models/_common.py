@@ -144,6 +144,27 @@ def _wrap(values: np.ndarray, index: pd.Index | None, name: str) -> Any:
     return pd.Series(values, index=index, name=name)
 
 
+def _on_log_scale(
+    natural: Callable[[np.ndarray], tuple[float, np.ndarray]],
+) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """The objective ``natural(params) -> (value, gradient)`` as a function of log-parameters.
+
+    The fits search log-parameters so every parameter stays positive; a point where
+    the value or the gradient is not finite is reported as ``inf`` (L-BFGS-B then
+    backtracks).
+    """
+
+    def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(log_params)
+        with np.errstate(all="ignore"):
+            value, gradient = natural(params)
+        if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
+            return np.inf, np.zeros(len(params))
+        return value, gradient * params
+
+    return objective
+
+
 def _fit_bounded(
     negloglik: Callable[[np.ndarray], tuple[float, np.ndarray]],
     starts: list[np.ndarray],
@@ -616,7 +637,6 @@ class _RepeatBuyingModel(_IntervalMixin, BaseEstimator):  # type: ignore[misc]
         # lifetimes' penalty: coef * sum(params**2) with times in units of the largest T.
         penalty_units = np.where(time_scales, scale / float(uT.max()), 1.0) ** 2
         penalty = coef / n if self._PENALTY_ON_TOTAL else coef
-        k = len(self._NAMES)
 
         def natural(params: np.ndarray) -> tuple[float, np.ndarray]:
             ll, grad = self._terms(params, ux, uts, uTs, levels)
@@ -624,12 +644,7 @@ class _RepeatBuyingModel(_IntervalMixin, BaseEstimator):  # type: ignore[misc]
             gradient: np.ndarray = -(w @ grad) / n + 2.0 * penalty * penalty_units * params
             return value, gradient
 
-        def negloglik(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-            params = np.exp(log_params)
-            value, gradient = natural(params)
-            if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
-                return np.inf, np.zeros(k)
-            return value, gradient * params
+        negloglik = _on_log_scale(natural)
 
         alpha0 = 1.0 / max(float(w @ ux) / n, 1e-3)  # mean T / mean x, in units of mean T
         result, at_bound = _fit_bounded(negloglik, self._starts(alpha0), self._BOUNDS, owner=owner)

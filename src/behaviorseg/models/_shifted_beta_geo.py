@@ -17,6 +17,7 @@ from ._common import (
     _check_whole,
     _collapse,
     _fit_bounded,
+    _on_log_scale,
     _record_fit,
     _RepeatBuyingModel,
     _summary_table,
@@ -280,12 +281,7 @@ class ShiftedBetaGeoModel(_IntervalMixin, BaseEstimator):  # type: ignore[misc]
             gradient: np.ndarray = -(w @ grad) / n
             return -float(w @ ll) / n, gradient
 
-        def negloglik(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-            params = np.exp(log_params)
-            value, gradient = natural(params)
-            if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
-                return np.inf, np.zeros(2)
-            return value, gradient * params
+        negloglik = _on_log_scale(natural)
 
         result, at_bound = _fit_bounded(negloglik, _STARTS, _BOUNDS, owner=owner)
         _record_fit(
