@@ -1,4 +1,4 @@
-"""Benchmark the event summaries (``usage_table``, ``funnel_table``) next to DuckDB and polars.
+"""Benchmark the event summaries (usage, funnel and brand tables) next to DuckDB and polars.
 
 Each summary is timed in-process for behaviorseg and, when they are installed
 (``pip install ".[bench]"``), for the same summary written in DuckDB SQL (on the registered
@@ -12,8 +12,15 @@ strings (pyarrow-backed with pandas 3), object strings and Categorical.
   then per customer the sessions, distinct calendar days, summed minutes and distinct
   features over the last 30 days, and the days since the last session.
 - ``funnel_table(events, stages=AIDA_STAGES, ignore_events="session")``: first and last
-  time of each stage per customer. The strict (time-ordered) funnel and ``brand_table`` are
-  timed for behaviorseg alone.
+  time of each stage per customer. The strict (time-ordered) funnel is timed for
+  behaviorseg alone.
+- ``brand_table(log)`` on a log of views and purchases with brands of the same size
+  (``make_brand_events``, about 18.6 rows per customer), with its defaults: per buyer the
+  views, days of consideration, distinct brands and cheapest price in each purchase's
+  journey (the views since the previous purchase, within 30 days), the mean price paid,
+  the top brand's share and the shrunk brand switching rate. Engines need window functions
+  (a running count of purchases numbers the journeys; ``lag`` / ``shift`` finds switches).
+  Event and brand names are timed as pandas strings, object strings and Categorical.
 
 Run::
 
@@ -123,6 +130,70 @@ def _funnel_sql() -> str:
     return f"SELECT customer_id, {', '.join(parts)} FROM ev GROUP BY customer_id"
 
 
+# brand_table(log) with its defaults: views and branded purchases; purchase k of a customer
+# owns the views after purchase k-1 up to it (views first at a shared instant) and within 30
+# days before it. A pandas frame has no row number in DuckDB, so purchases of one customer at
+# the same instant are taken in any order (the workload has none; the cross-check would see).
+_BRAND_SQL = """
+WITH k AS (
+    SELECT customer_id, timestamp AS ts, brand, price, event = 'purchase' AS buy
+    FROM ev WHERE event = 'view' OR (event = 'purchase' AND brand IS NOT NULL)
+),
+j AS (
+    SELECT *, sum(buy::INTEGER) OVER (
+        PARTITION BY customer_id ORDER BY ts, buy ROWS UNBOUNDED PRECEDING
+    ) + 1 - buy::INTEGER AS journey
+    FROM k
+),
+b AS (
+    SELECT customer_id, journey, ts AS buy_ts, brand AS buy_brand, price AS paid
+    FROM j WHERE buy
+),
+seen AS (
+    SELECT j.customer_id, j.journey, count(*) AS n_views, min(j.ts) AS first_view,
+           min(j.price) FILTER (WHERE j.price > 0) AS cheapest, count(DISTINCT j.brand) AS n_brands
+    FROM j JOIN b ON j.customer_id = b.customer_id AND j.journey = b.journey
+    WHERE NOT j.buy AND j.ts >= b.buy_ts - INTERVAL 30 DAY
+    GROUP BY j.customer_id, j.journey
+),
+per_buy AS (
+    SELECT b.customer_id, b.paid,
+           coalesce(n_views, 0) AS n_views, coalesce(n_brands, 0) AS n_brands,
+           CASE WHEN n_views > 0 THEN date_diff('microsecond', first_view, buy_ts) / 86400e6
+                ELSE 0.0 END AS consideration,
+           CASE WHEN paid > 0 THEN paid / least(coalesce(cheapest, 'inf'::DOUBLE), paid) - 1.0
+                ELSE 0.0 END AS premium,
+           coalesce(buy_brand <> lag(buy_brand) OVER (
+               PARTITION BY b.customer_id ORDER BY b.journey), false)::INTEGER AS switch
+    FROM b LEFT JOIN seen USING (customer_id, journey)
+),
+c AS (
+    SELECT customer_id, count(*) AS n_purchases,
+           sum(n_views) / count(*) AS views_per_purchase,
+           sum(consideration) / count(*) AS consideration_days,
+           sum(paid) / count(*) AS avg_order_value,
+           sum(premium) / count(*) AS price_premium,
+           sum(n_brands) / count(*) AS brands_viewed_per_purchase,
+           sum(switch) AS switches, count(*) - 1 AS pairs
+    FROM per_buy GROUP BY customer_id
+),
+top AS (
+    SELECT customer_id, max(n) AS top
+    FROM (SELECT customer_id, buy_brand, count(*) AS n FROM b GROUP BY customer_id, buy_brand)
+    GROUP BY customer_id
+),
+brands AS (
+    SELECT customer_id, count(DISTINCT buy_brand) AS distinct_brands FROM b GROUP BY customer_id
+),
+pooled AS (SELECT coalesce(sum(switches) / nullif(sum(pairs), 0), 0.0) AS p FROM c)
+SELECT customer_id, n_purchases, views_per_purchase, consideration_days, avg_order_value,
+       price_premium, brands_viewed_per_purchase, distinct_brands,
+       top / n_purchases AS top_brand_share,
+       (switches + (SELECT p FROM pooled)) / (pairs + 1.0) AS brand_switching_rate
+FROM c JOIN top USING (customer_id) JOIN brands USING (customer_id)
+"""
+
+
 def duckdb_jobs() -> dict[str, Callable[[pd.DataFrame], pd.DataFrame]]:
     try:
         import duckdb
@@ -140,7 +211,11 @@ def duckdb_jobs() -> dict[str, Callable[[pd.DataFrame], pd.DataFrame]]:
 
         return run
 
-    return {"usage_table": query(_USAGE_SQL), "funnel_table": query(_funnel_sql())}
+    return {
+        "usage_table": query(_USAGE_SQL),
+        "funnel_table": query(_funnel_sql()),
+        "brand_table": query(_BRAND_SQL),
+    }
 
 
 def polars_jobs() -> dict[str, Callable[[Any], pd.DataFrame]]:
@@ -195,11 +270,100 @@ def polars_jobs() -> dict[str, Callable[[Any], pd.DataFrame]]:
         out = frame.lazy().group_by("customer_id").agg(aggs).collect().to_pandas()
         return out.set_index("customer_id").sort_index()
 
-    return {"usage_table": usage, "funnel_table": funnel}
+    def brands(frame: Any) -> pd.DataFrame:
+        buy = pl.col("event") == "purchase"
+        kept = (
+            frame.lazy()
+            .filter((pl.col("event") == "view") | (buy & pl.col("brand").is_not_null()))
+            .select("customer_id", "timestamp", "brand", "price", buy.alias("buy"))
+            .sort("customer_id", "timestamp", "buy", maintain_order=True)  # then row order
+            .with_columns(  # purchase k owns the views after purchase k-1, up to it
+                journey=pl.col("buy").cum_sum().over("customer_id")
+                + (~pl.col("buy")).cast(pl.UInt32)
+            )
+        )
+        bought = kept.filter("buy").select(
+            "customer_id",
+            "journey",
+            pl.col("timestamp").alias("buy_ts"),
+            pl.col("brand").alias("buy_brand"),
+            pl.col("price").alias("paid"),
+        )
+        seen = (
+            kept.filter(~pl.col("buy"))
+            .join(bought.select("customer_id", "journey", "buy_ts"), on=["customer_id", "journey"])
+            .filter(pl.col("timestamp") >= pl.col("buy_ts") - timedelta(days=30))
+            .group_by("customer_id", "journey")
+            .agg(
+                pl.len().alias("n_views"),
+                pl.col("timestamp").min().alias("first_view"),
+                pl.col("price").filter(pl.col("price") > 0).min().alias("cheapest"),
+                pl.col("brand").drop_nulls().n_unique().alias("n_brands"),
+            )
+        )
+        paid = pl.col("paid")
+        cheapest = pl.min_horizontal(pl.col("cheapest").fill_null(float("inf")), paid)
+        per_buy = (
+            bought.join(seen, on=["customer_id", "journey"], how="left")
+            .sort("customer_id", "journey")
+            .with_columns(
+                pl.col("n_views", "n_brands").fill_null(0),
+                consideration=pl.when(pl.col("n_views") > 0)
+                .then((pl.col("buy_ts") - pl.col("first_view")).dt.total_microseconds() / 86_400e6)
+                .otherwise(0.0),
+                premium=pl.when(paid > 0).then(paid / cheapest - 1.0).otherwise(0.0),
+                switch=(pl.col("buy_brand") != pl.col("buy_brand").shift(1).over("customer_id"))
+                .fill_null(False)
+                .cast(pl.Float64),
+            )
+        )
+        n = pl.len()
+        per_customer = per_buy.group_by("customer_id").agg(
+            n.alias("n_purchases"),
+            (pl.col("n_views").sum() / n).alias("views_per_purchase"),
+            (pl.col("consideration").sum() / n).alias("consideration_days"),
+            (paid.sum() / n).alias("avg_order_value"),
+            (pl.col("premium").sum() / n).alias("price_premium"),
+            (pl.col("n_brands").sum() / n).alias("brands_viewed_per_purchase"),
+            pl.col("buy_brand").n_unique().alias("distinct_brands"),
+            pl.col("switch").sum().alias("switches"),
+            (n - 1).cast(pl.Float64).alias("pairs"),
+        )
+        top = (
+            bought.group_by("customer_id", "buy_brand")
+            .len()
+            .group_by("customer_id")
+            .agg(pl.col("len").max().alias("top"))
+        )
+        pairs = pl.col("pairs").sum()
+        pooled = pl.when(pairs > 0).then(pl.col("switches").sum() / pairs).otherwise(0.0)
+        out = (
+            per_customer.join(top, on="customer_id")
+            .with_columns(
+                top_brand_share=pl.col("top") / pl.col("n_purchases"),
+                brand_switching_rate=(pl.col("switches") + pooled) / (pl.col("pairs") + 1.0),
+            )
+            .drop("top", "switches", "pairs")
+            .collect()
+            .to_pandas()
+        )
+        return out.set_index("customer_id").sort_index()
+
+    return {"usage_table": usage, "funnel_table": funnel, "brand_table": brands}
+
+
+#: Columns that add floats (minutes, days, prices): engines add them in other orders.
+_SUMMED = (
+    "usage_value",
+    "days_since_last_activity",
+    "consideration_days",
+    "avg_order_value",
+    "price_premium",
+)
 
 
 def check_same(engine: str, summary: str, ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
-    """Counts and times exactly; sums of minutes and day counts to 1e-9 (other units)."""
+    """Counts, times and ratios of counts exactly; sums of floats to 1e-9 (order of addition)."""
     if not ours.index.equals(theirs.index.astype(ours.index.dtype)):
         raise AssertionError(f"{engine} {summary}: not the same customers as behaviorseg")
     for column in theirs.columns:
@@ -209,7 +373,7 @@ def check_same(engine: str, summary: str, ours: pd.DataFrame, theirs: pd.DataFra
                 a.to_numpy(dtype="datetime64[us]").view(np.int64),
                 b.to_numpy(dtype="datetime64[us]").view(np.int64),
             )
-        elif column in ("usage_value", "days_since_last_activity"):
+        elif column in _SUMMED:
             same = np.allclose(a.to_numpy(), b.to_numpy(dtype=float), rtol=1e-9, equal_nan=True)
         else:
             same = np.array_equal(a.to_numpy(), b.to_numpy())
@@ -224,6 +388,50 @@ def peak_memory(fn: Callable[[], Any]) -> int:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak
+
+
+def bench_brands(n_rows: int, repeats: int) -> list[tuple[str, str, float, float]]:
+    """``brand_table`` with str / object / Categorical brand and event names, and the engines."""
+    log = brand_workload(n_rows)
+    names = ("event", "brand")
+    frames = {
+        "str": log,
+        "object": log.astype(dict.fromkeys(names, object)),
+        "category": log.astype(dict.fromkeys(names, "category")),
+    }
+    print(
+        f"== brand log: {len(log):,} views and purchases, {log['customer_id'].nunique():,} "
+        f"customers, input frame {log.memory_usage(deep=True).sum() / 1e6:,.0f} MB"
+    )
+    name = f"brand_table ({len(log) / 1e6:.1f}M rows)"
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = bs.brand_table(log)
+        for kind, frame in frames.items():
+            seconds = median_time(lambda frame=frame: bs.brand_table(frame), repeats)
+            peak = peak_memory(lambda frame=frame: bs.brand_table(frame))
+            ratio = peak / frame.memory_usage(deep=True).sum()
+            rows.append((name, f"behaviorseg ({kind})", seconds, ratio))
+        engines = {"duckdb": duckdb_jobs(), "polars": polars_jobs()}
+        for engine, engine_jobs in engines.items():
+            if "brand_table" not in engine_jobs:
+                continue
+            job = engine_jobs["brand_table"]
+            if engine == "polars":
+                import polars as pl
+
+                engine_frames: dict[str, Any] = {"native": pl.from_pandas(log)}  # not timed
+            else:
+                engine_frames = {"str": log, "object": frames["object"]}
+            for kind, frame in engine_frames.items():
+                theirs = job(frame)
+                if not theirs.columns.equals(ours.columns):
+                    raise AssertionError(f"{engine} brand_table: not the columns of behaviorseg")
+                check_same(engine, "brand_table", ours, theirs)
+                seconds = median_time(lambda job=job, frame=frame: job(frame), repeats)
+                rows.append((name, f"{engine} ({kind})", seconds, float("nan")))
+    return rows
 
 
 def bench(n_rows: int, repeats: int, brands: bool) -> None:
@@ -253,14 +461,17 @@ def bench(n_rows: int, repeats: int, brands: bool) -> None:
                 peak = peak_memory(lambda job=job, frame=frame: job(frame))
                 frame_size = frame.memory_usage(deep=True).sum()
                 rows.append((name, f"behaviorseg ({kind})", seconds, peak / frame_size))
+        native: Any = None
         for engine, engine_jobs in (("duckdb", duckdb_jobs()), ("polars", polars_jobs())):
             if not engine_jobs:
                 continue
             if engine == "polars":
                 import polars as pl
 
-                native: Any = pl.from_pandas(events)  # conversion not timed
+                native = pl.from_pandas(events)  # conversion not timed
             for name, job in engine_jobs.items():
+                if name not in ours:  # brand_table runs on its own log, below
+                    continue
                 frames_for = (
                     {"native": native}
                     if engine == "polars"
@@ -270,14 +481,9 @@ def bench(n_rows: int, repeats: int, brands: bool) -> None:
                     check_same(engine, name, ours[name], job(frame))
                     seconds = median_time(lambda job=job, frame=frame: job(frame), repeats)
                     rows.append((name, f"{engine} ({kind})", seconds, float("nan")))
-        if brands:
-            log = brand_workload(n_rows // 4)
-            seconds = median_time(lambda: bs.brand_table(log), repeats)
-            peak = peak_memory(lambda: bs.brand_table(log))
-            label = f"brand_table ({len(log):,} rows)"
-            rows.append(
-                (label, "behaviorseg (str)", seconds, peak / log.memory_usage(deep=True).sum())
-            )
+    if brands:
+        del events, frames, ours, native  # the brand log is the next big frame
+        rows += bench_brands(n_rows, repeats)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"  {'summary':<34} {'engine':<24} {'seconds':>8} {'peak / input':>13}")
     for name, engine, seconds, ratio in rows:
