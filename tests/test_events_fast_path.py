@@ -108,7 +108,9 @@ logs = st.builds(
     unit=st.sampled_from(["s", "us", "ns"]),
     tz=st.sampled_from([None, "UTC", "Europe/Paris"]),
     n_instants=st.integers(1, 200),
-    name_kind=st.sampled_from(["object", "string", "string[pyarrow]", "category"]),
+    name_kind=st.sampled_from(
+        ["object", "string", "string[pyarrow]", "large_string[pyarrow]", "category"]
+    ),
 )
 
 

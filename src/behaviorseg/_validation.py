@@ -193,6 +193,8 @@ def _out_of_range(times: pd.Series) -> np.ndarray:
     ticks = values.view(np.int64)
     low = -(-int(_FIRST_INSTANT.value) // ns_per_tick)  # ceil: the first tick in range
     high = int(_LAST_INSTANT.value) // ns_per_tick
+    if len(ticks) and int(ticks.min()) >= low and int(ticks.max()) <= high:
+        return np.zeros(len(ticks), dtype=bool)  # the usual case, in two passes (NaT: min)
     bad: np.ndarray = ~np.isnat(values) & ((ticks < low) | (ticks > high))
     return bad
 

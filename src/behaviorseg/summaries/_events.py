@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ from .._validation import (
 from ..exceptions import DataValidationError
 from ._transactions import (
     _NS_PER_DAY,
-    _customer_codes,
+    _CustomerCoder,
     _epoch_ns,
     _epoch_ticks,
     _instant_keys,
@@ -115,16 +116,45 @@ def _normalize_stages(
     return tuple(pairs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _EventLog:
-    """A validated event log, restricted to the rows at or before ``as_of``."""
+    """A validated event log, restricted to the rows at or before ``as_of``.
+
+    Customer codes and nanosecond times are computed when first read (``codes``,
+    ``ns``: every row), or for some rows only (:meth:`codes_at`, :meth:`ns_at`)
+    when a summary reads a small part of a large log.
+    """
 
     frame: pd.DataFrame  # the kept rows of the caller's frame (not a copy)
-    codes: np.ndarray  # dense customer code per row (int64)
     customers: pd.Index  # customer id per code, sorted
     times: pd.Series  # datetime64 per row
-    ns: np.ndarray  # nanoseconds since the epoch per row (int64)
     as_of: pd.Timestamp
+    coder: _CustomerCoder
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        """Dense customer code per row (int64)."""
+        return self.coder.all()
+
+    @cached_property
+    def ns(self) -> np.ndarray:
+        """Nanoseconds since the epoch per row (int64; UTC for aware times)."""
+        return _epoch_ns(self.times)
+
+    def codes_at(self, rows: np.ndarray) -> np.ndarray:
+        """Customer codes of some rows (positions or a boolean mask)."""
+        return self.coder.at(rows)
+
+    def ns_at(self, rows: np.ndarray) -> np.ndarray:
+        """Nanoseconds since the epoch of some rows (positions or a boolean mask)."""
+        if "ns" in self.__dict__:
+            cached: np.ndarray = self.__dict__["ns"][rows]
+            return cached
+        ticks, step = _epoch_ticks(self.times)
+        ns: np.ndarray = ticks[rows].astype(np.int64)
+        if step != 1:
+            ns *= step
+        return ns
 
 
 def _prepare_events(
@@ -158,7 +188,8 @@ def _prepare_events(
 
     times = to_datetime(frame[time_col], column=time_col)
     stamp = times.max() if as_of is None else as_timestamp(as_of, reference=times)
-    inside = (times <= stamp).to_numpy()
+    # Times are validated (no NaT): with as_of=None every row is at or before it.
+    inside = np.ones(0, dtype=bool) if as_of is None else (times <= stamp).to_numpy()
     n_late = int((~inside).sum())
     if n_late:
         if n_late == len(frame):
@@ -178,14 +209,13 @@ def _prepare_events(
         frame = frame.loc[inside]
         times = times.loc[inside]
 
-    codes, customers = _customer_codes(frame[customer_col])
+    coder = _CustomerCoder(frame[customer_col])
     return _EventLog(
         frame=frame,
-        codes=codes,
-        customers=pd.Index(customers, name=customer_col),
+        customers=pd.Index(coder.ids, name=customer_col),
         times=times,
-        ns=_epoch_ns(times),
         as_of=stamp,
+        coder=coder,
     )
 
 
@@ -214,6 +244,63 @@ def _value_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         return cat_codes, pd.Index(values.cat.categories)
     codes, uniques = pd.factorize(values.to_numpy() if values.dtype == object else values)
     return codes, pd.Index(uniques)
+
+
+def _arrow_strings(values: pd.Series) -> Any:
+    """The column as an Arrow string ChunkedArray (no copy), or None if it is not one."""
+    array = values.array
+    if not hasattr(array, "__arrow_array__") or isinstance(values.dtype, pd.CategoricalDtype):
+        return None
+    storage = getattr(values.dtype, "storage", None)
+    if storage is not None and storage != "pyarrow":  # pandas' python-backed strings
+        return None
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - arrow-backed columns need pyarrow
+        return None
+    chunked = array.__arrow_array__()
+    kind = chunked.type
+    is_view = getattr(pa.types, "is_string_view", lambda _: False)(kind)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or is_view:
+        return chunked
+    return None
+
+
+def _name_index(values: pd.Series, names: Sequence[str]) -> np.ndarray:
+    """Position of each row's value in ``names`` (int32), -1 if absent or missing.
+
+    Only the few wanted names are looked up: a Categorical's categories are matched
+    once and its codes read per row; Arrow-backed strings are matched by Arrow
+    (``index_in``, no dictionary of the column is built); other columns are
+    factorized (each distinct value hashed once) and their distinct values matched.
+    """
+    wanted = pd.Index(list(names), dtype=object)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        table = wanted.get_indexer(pd.Index(values.cat.categories, dtype=object))
+        return _per_code(table.astype(np.int32), values.cat.codes.to_numpy(), -1)
+    chunked = _arrow_strings(values) if all(isinstance(x, str) for x in names) else None
+    if chunked is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.index_in(chunked, value_set=pa.array(list(names), type=chunked.type))
+        index: np.ndarray = pc.fill_null(found, -1).to_numpy()
+        return index.astype(np.int32, copy=False)
+    codes, uniques = pd.factorize(values.to_numpy() if values.dtype == object else values)
+    table = wanted.get_indexer(pd.Index(uniques, dtype=object))
+    return _per_code(table.astype(np.int32), codes, -1)
+
+
+def _unknown_rows(values: pd.Series, unknown: np.ndarray) -> tuple[int, str]:
+    """Number of rows flagged in the mask ``unknown``, and their three most common values.
+
+    Only the flagged rows are coded (for the warnings: they are usually few).
+    """
+    rows = np.flatnonzero(unknown)
+    if len(rows) == 0:
+        return 0, ""
+    codes, names = _value_codes(values.iloc[rows])
+    return _unknown_names(codes, names, np.ones(len(names), dtype=bool))
 
 
 def _per_code(table: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
@@ -439,9 +526,7 @@ def usage_table(
     if usage_events is not None:
         wanted = (usage_events,) if isinstance(usage_events, str) else tuple(usage_events)
         assert event_col is not None
-        event_codes, event_names = _value_codes(frame[event_col])
-        keep &= _per_code(event_names.isin(wanted), event_codes, False)
-        del event_codes
+        keep &= _name_index(frame[event_col], sorted(set(wanted))) >= 0
 
     as_of_ns = _to_ns(log.as_of)
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
@@ -659,25 +744,26 @@ def funnel_table(
             f"ignore_events lists {clash}, which mark a stage in stages; remove them from "
             f"one of the two"
         )
-    # Each distinct event name is looked up once; rows read their stage by code.
-    event_codes, event_names = _value_codes(log.frame[event_col])
-    stage_table = np.full(len(event_names), -1, dtype=np.int64)
-    where = event_names.get_indexer(pd.Index(list(lookup)))
-    stage_table[where[where >= 0]] = np.asarray(list(lookup.values()))[where >= 0]
-    unknown_table = (stage_table < 0) & ~np.asarray(event_names.isin(ignored))
-    n_unknown, shown = _unknown_names(event_codes, event_names, unknown_table)
+    # Only the stage and ignored names are looked up; rows read their stage by index.
+    targets = list(lookup) + sorted(set(ignored))
+    stage_table = np.array(
+        [*lookup.values(), *[-1] * (len(targets) - len(lookup))],
+        dtype=np.int8 if k < 128 else np.int64,  # one byte per row for the usual funnels
+    )
+    index = _name_index(log.frame[event_col], targets)
+    n_unknown, shown = _unknown_rows(log.frame[event_col], index < 0)
     if n_unknown:
         warn_excluded(
             n_unknown,
             f"rows have event names in no stage (e.g. {shown}) and were ignored; their "
             f"customers stay in the table",
         )
-    stage_of = _per_code(stage_table, event_codes, -1)
-    del event_codes
+    stage_of = _per_code(stage_table, index, -1)
+    del index
     known = np.flatnonzero(stage_of >= 0)
-    stage_of = stage_of[known]
-    codes = log.codes[known]
-    ns = log.ns[known]
+    stage_of = stage_of[known].astype(np.int64)
+    codes = log.codes_at(known)
+    ns = log.ns_at(known)
     cell = codes * k + stage_of
     never = np.iinfo(np.int64).min  # also the integer value of NaT
     first = np.full(n * k, np.iinfo(np.int64).max, dtype=np.int64)

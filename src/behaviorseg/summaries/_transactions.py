@@ -119,30 +119,60 @@ def _prepare(
     )
 
 
-def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, Any]:
-    """Dense customer codes per row (0..n-1, in sorted id order) and the ids per code.
+class _CustomerCoder:
+    """Dense customer codes (0..n-1, in sorted id order) of a column of ids, on demand.
 
     Integer ids in a compact range (the usual warehouse surrogate keys) are coded by
     direct indexing, without hashing: a presence mask over ``[min, max]`` and its
-    cumulative sum. Other ids go through ``pd.factorize(sort=True)``. Both give the
-    same codes.
+    cumulative sum; the codes of only some rows (:meth:`at`) then cost a gather of
+    those rows. Other ids go through ``pd.factorize(sort=True)``. Both give the same
+    codes. ``ids`` holds the id of each code.
     """
-    values = ids.to_numpy()
-    if values.dtype.kind in "iu" and len(values):
-        low, high = int(values.min()), int(values.max())
-        span = high - low + 1
-        if span <= 2 * len(values) + 1024:
-            offset = (values - low).astype(np.intp, copy=False)
-            present = np.zeros(span, dtype=bool)
-            present[offset] = True
-            rank = np.cumsum(present, dtype=np.int64) - 1
-            direct = (np.flatnonzero(present) + low).astype(values.dtype)
-            return rank[offset], direct
-    try:
-        codes, uniques = pd.factorize(ids, sort=True)
-    except TypeError:  # ids of mixed, unorderable types: keep first-seen order
-        codes, uniques = pd.factorize(ids, sort=False)
-    return codes.astype(np.int64, copy=False), uniques
+
+    def __init__(self, ids: pd.Series) -> None:
+        values = ids.to_numpy()
+        self._offset: np.ndarray | None = None
+        self._codes: np.ndarray | None = None
+        if values.dtype.kind in "iu" and len(values):
+            low, high = int(values.min()), int(values.max())
+            span = high - low + 1
+            if span <= 2 * len(values) + 1024:
+                offset = (values - low).astype(np.intp, copy=False)
+                present = np.zeros(span, dtype=bool)
+                present[offset] = True
+                self._rank = np.cumsum(present, dtype=np.int64) - 1
+                self._offset = offset
+                self.ids: Any = (np.flatnonzero(present) + low).astype(values.dtype)
+                return
+        try:
+            codes, uniques = pd.factorize(ids, sort=True)
+        except TypeError:  # ids of mixed, unorderable types: keep first-seen order
+            codes, uniques = pd.factorize(ids, sort=False)
+        self._codes = codes.astype(np.int64, copy=False)
+        self.ids = uniques
+
+    def all(self) -> np.ndarray:
+        """The code of every row (int64)."""
+        if self._codes is None:
+            assert self._offset is not None
+            self._codes = self._rank[self._offset]
+            self._offset = None  # the codes replace the offsets: one row-length array
+        return self._codes
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The codes of the given rows (positions or a boolean mask)."""
+        if self._codes is not None:
+            picked: np.ndarray = self._codes[rows]
+            return picked
+        assert self._offset is not None
+        codes: np.ndarray = self._rank[self._offset[rows]]
+        return codes
+
+
+def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, Any]:
+    """Dense customer codes per row (0..n-1, in sorted id order) and the ids per code."""
+    coder = _CustomerCoder(ids)
+    return coder.all(), coder.ids
 
 
 def _instant_keys(
