@@ -430,6 +430,129 @@ def test_ordered_funnel_labels_from_the_spark_table(spark, events):
     np.testing.assert_array_equal(labelled["segment"].to_numpy(), reference.predict(local[columns]))
 
 
+_FUNNEL_STAGES = {"attention": "ad_impression", "interest": ("product_view", "click"),
+                  "desire": "add_to_cart", "action": "purchase"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def funnel_events() -> pd.DataFrame:
+    """Events of several hundred customers over 20 days on a 6-hour grid (stages reached
+    at the same instant, or exactly three days apart), customers with sessions only,
+    and four made-up customers: 1001 misses a 3-day window and then redoes the funnel,
+    1002 reaches three stages at one instant and the last exactly three days later,
+    1003 logs the stages in reverse order, 1004 has no stage event at all."""
+    rng = np.random.default_rng(31)
+    n = 5000
+    hours = 6 * rng.integers(0, 20 * 4, n)
+    names = np.array([*_EVENTS, "newsletter"], dtype=object)
+    log = pd.DataFrame(
+        {
+            "customer_id": rng.integers(1, 300, n),
+            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(hours, unit="h"),
+            "event": names[rng.integers(0, len(names), n)],
+        }
+    )
+    log.loc[log["customer_id"] > 280, "event"] = "session"  # no stage event
+    made_up = pd.DataFrame(
+        [
+            (1001, "2024-01-01 09:00", "ad_impression"),
+            (1001, "2024-01-10 09:00", "product_view"),  # 9 days later: outside 3D
+            (1001, "2024-01-20 09:00", "ad_impression"),
+            (1001, "2024-01-21 09:00", "click"),  # a new start: not counted again
+            (1002, "2024-02-01 10:00", "ad_impression"),
+            (1002, "2024-02-01 10:00", "product_view"),
+            (1002, "2024-02-01 10:00", "add_to_cart"),
+            (1002, "2024-02-04 10:00", "purchase"),  # exactly 3 days: inside
+            (1003, "2024-01-02 00:00", "purchase"),
+            (1003, "2024-01-03 00:00", "add_to_cart"),
+            (1003, "2024-01-04 00:00", "product_view"),
+            (1003, "2024-01-05 00:00", "ad_impression"),
+            (1004, "2024-01-15 08:00", "session"),
+            (1004, "2024-01-16 08:00", "newsletter"),
+        ],
+        columns=["customer_id", "timestamp", "event"],
+    )
+    made_up["timestamp"] = pd.to_datetime(made_up["timestamp"])
+    log = pd.concat([log, made_up], ignore_index=True)
+    log["timestamp"] = log["timestamp"].astype("datetime64[us]")
+    return log
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(
+    "options",
+    [{"order": "present"}, {"order": "strict"}, {"order": "strict", "within": "3D"}],
+    ids=["present", "strict", "strict-within-3D"],
+)
+def test_ordered_funnel_table_matches_pandas(spark, funnel_events, options):
+    """order="present" and "strict" (with and without a conversion window): every
+    stage's days since, reached, first and last exact, and the same warnings."""
+    options = {"stages": _FUNNEL_STAGES, "ignore_events": "session", **options}
+    expected, ours = _messages(funnel_table, funnel_events, **options)
+    sdf = spark.createDataFrame(funnel_events)
+    found, theirs = _messages(bs_spark.funnel_table, sdf, **options)
+    assert found == expected
+    _compare_events(ours, theirs.toPandas())
+    # the made-up journeys are in the data as described (so the comparison covers them)
+    reached = ours.filter(like="reached_")
+    assert not reached.loc[1004].any()
+    if options["order"] == "strict":
+        assert reached.loc[1003].tolist() == [True, False, False, False]
+        assert reached.loc[1002].all()
+        assert reached.loc[1001, "reached_interest"] == ("within" not in options)
+        assert ours.loc[1001, "first_interest"] in (pd.NaT, pd.Timestamp("2024-01-10 09:00"))
+
+
+@pytest.mark.spark
+def test_strict_funnel_window_is_elapsed_time_in_an_aware_log(spark):
+    """An aware log (Europe/Paris) in a Paris session: a 1-day window across the March
+    DST change is 24 hours between instants, on both paths."""
+    zone = "Europe/Paris"
+    wall = ["2024-03-30 12:00", "2024-03-31 12:30", "2024-03-30 12:00", "2024-03-31 13:30",
+            "2024-03-31 13:00"]  # fmt: skip
+    log = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 2, 3],
+            "timestamp": pd.to_datetime(wall).tz_localize(zone),
+            "event": ["product_view", "purchase", "product_view", "purchase", "purchase"],
+        }
+    )
+    options = {"stages": {"interest": "product_view", "action": "purchase"},
+               "order": "strict", "within": "1D"}  # fmt: skip
+    previous = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", zone)
+    try:
+        theirs = bs_spark.funnel_table(spark.createDataFrame(log), **options).toPandas()
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", previous)
+    ours = funnel_table(log, **options)
+    _compare_events(ours, theirs)
+    # 23.5 hours apart (24.5 on the wall clock): reached; 24.5 hours: not
+    assert ours["reached_action"].tolist() == [True, False, False]
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"order": "closed"},
+        {"within": "7D"},
+        {"order": "present", "within": "7D"},
+        {"order": "strict", "within": "-1D"},
+        {"order": "strict", "within": "soon"},
+    ],
+)
+def test_funnel_order_options_are_refused_like_pandas(spark, funnel_events, options):
+    """An unknown order, a window without the strict order and a bad window: the pandas
+    error, word for word."""
+    stages = {"interest": "product_view", "action": "purchase"}
+    with pytest.raises(ValueError) as pandas_error:
+        funnel_table(funnel_events, stages=stages, **options)
+    with pytest.raises(ValueError) as spark_error:
+        bs_spark.funnel_table(spark.createDataFrame(funnel_events), stages=stages, **options)
+    assert str(spark_error.value) == str(pandas_error.value)
+
+
 @pytest.mark.spark
 @pytest.mark.parametrize(
     "options",

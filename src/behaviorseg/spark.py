@@ -46,7 +46,7 @@ import pandas as pd
 from ._validation import as_duration
 from .exceptions import DataValidationError, RowsExcludedWarning, SchemaError
 from .summaries._brands import _names as _event_names
-from .summaries._events import _normalize_stages
+from .summaries._events import _FUNNEL_ORDERS, _normalize_stages
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame as SparkDataFrame  # type: ignore[import-not-found,unused-ignore]
@@ -711,6 +711,8 @@ def funnel_table(
     event_col: str = "event",
     ignore_events: str | Sequence[str] = (),
     as_of: Any = None,
+    order: str = "any",
+    within: Any = None,
 ) -> SparkDataFrame:
     """:func:`behaviorseg.summaries.funnel_table` on a Spark DataFrame.
 
@@ -720,25 +722,60 @@ def funnel_table(
         The event log (one row per event). Not modified.
     stages, customer_col, time_col, event_col, ignore_events, as_of :
         As in the pandas function (e.g. :data:`behaviorseg.summaries.AIDA_STAGES`).
+    order : {"any", "present", "strict"}, default="any"
+        When a stage counts as reached, as in the pandas function: ``"any"`` whenever
+        one of its events was logged; ``"present"`` only if every earlier stage was
+        reached too; ``"strict"`` only in time order (the first stage at its first
+        event, each later stage at its first event at or after the instant the
+        previous one was reached, the same instant included).
+    within : str, Timedelta, number of days or None, default=None
+        Conversion window of the strict funnel (only with ``order="strict"``): a
+        stage counts only if reached at most this long after the previous one
+        (inclusive), measured between instants.
 
     Returns
     -------
     pyspark.sql.DataFrame
         One row per customer with a row at or before ``as_of``: ``customer_col``, then
-        for every stage ``s`` in funnel order ``days_since_<s>`` (null if never
-        reached), ``reached_<s>``, ``first_<s>`` and ``last_<s>`` (timestamps), grouped
-        by kind as in pandas; lazy and in no particular order. One validating pass
-        runs now; the warning about event names in no stage names the three most
-        common (ties by name, where pandas takes the first seen).
+        for every stage ``s`` in funnel order ``days_since_<s>`` (null if not reached),
+        ``reached_<s>``, ``first_<s>`` and ``last_<s>`` (timestamps), grouped by kind
+        as in pandas; with ``order="present"`` or ``"strict"`` a stage that does not
+        count has null days and timestamps and ``False``; with ``"strict"``,
+        ``first_<s>`` is when the stage was reached in order and ``last_<s>`` its last
+        event. Lazy and in no particular order. One validating pass runs now; the
+        warning about event names in no stage names the three most common (ties by
+        name, where pandas takes the first seen).
+
+    Notes
+    -----
+    The strict funnel shuffles three columns per row (customer, instant, stage) once,
+    by customer, then takes one window aggregate per stage over each customer's rows:
+    stage ``j`` is reached at the earliest of its events at or after the instant of
+    stage ``j - 1`` (and, with ``within``, at most that long after it). No Python runs
+    on the executors and there is no global sort (each partition is sorted by
+    customer for the windows). ``within`` is elapsed time between instants: for a
+    naive pandas log recorded in a zone with daylight saving time, pandas measures
+    wall-clock time, so a span across the change differs by an hour.
 
     Examples
     --------
     >>> from behaviorseg.spark import funnel_table   # doctest: +SKIP
     >>> from behaviorseg.summaries import AIDA_STAGES   # doctest: +SKIP
-    >>> funnel_table(events_sdf, stages=AIDA_STAGES, ignore_events="session")  # doctest: +SKIP
+    >>> funnel_table(events_sdf, stages=AIDA_STAGES, ignore_events="session",
+    ...              order="strict", within="14D")  # doctest: +SKIP
     """
     F = _functions()
     pairs = _normalize_stages(stages)
+    if order not in _FUNNEL_ORDERS:
+        raise ValueError(f"order={order!r} must be one of {list(_FUNNEL_ORDERS)}")
+    if within is not None and order != "strict":
+        raise ValueError(
+            f"within={within!r} is the conversion window of the strict funnel; pass "
+            f"order='strict' too"
+        )
+    within_ns = None
+    if within is not None:
+        within_ns = int(as_duration(within, "within").as_unit("ns").value)
     marked = [event for _, names in pairs for event in names]
     ignored = _names_tuple(ignore_events)
     clash = sorted(set(ignored) & set(marked))
@@ -764,20 +801,85 @@ def funnel_table(
         f"ignored; their customers stay in the table",
         stacklevel=3,
     )
-    aggregates = []
-    for stage, names in pairs:
-        at = F.when(_among(event, names), F.col(time_col))
-        aggregates += [F.min(at).alias(f"first_{stage}"), F.max(at).alias(f"last_{stage}")]
-    per_customer = scan.rows.groupBy(customer_col).agg(*aggregates)
     stage_names = [stage for stage, _ in pairs]
-    last = {s: F.col(f"last_{s}") for s in stage_names}
+    if order == "strict":
+        per_customer = _strict_funnel(
+            scan.rows,
+            pairs,
+            customer_col=customer_col,
+            time_col=time_col,
+            event_col=event_col,
+            within_ns=within_ns,
+        )
+    else:
+        aggregates = []
+        for stage, names in pairs:
+            at = F.when(_among(event, names), F.col(time_col))
+            aggregates += [F.min(at).alias(f"first_{stage}"), F.max(at).alias(f"last_{stage}")]
+        per_customer = scan.rows.groupBy(customer_col).agg(*aggregates)
+    reached = {s: F.col(f"last_{s}").isNotNull() for s in stage_names}
+    if order == "present":  # every earlier stage too
+        for j in range(1, len(stage_names)):
+            reached[stage_names[j]] = reached[stage_names[j - 1]] & reached[stage_names[j]]
+    elif order == "strict":
+        reached = {s: F.col(f"first_{s}").isNotNull() for s in stage_names}
+    first = {s: F.when(reached[s], F.col(f"first_{s}")) for s in stage_names}
+    last = {s: F.when(reached[s], F.col(f"last_{s}")) for s in stage_names}
     return per_customer.select(
         F.col(customer_col),
         *[scan.days_since(F.unix_micros(last[s])).alias(f"days_since_{s}") for s in stage_names],
-        *[last[s].isNotNull().alias(f"reached_{s}") for s in stage_names],
-        *[F.col(f"first_{s}") for s in stage_names],
-        *[last[s] for s in stage_names],
+        *[reached[s].alias(f"reached_{s}") for s in stage_names],
+        *[first[s].alias(f"first_{s}") for s in stage_names],
+        *[last[s].alias(f"last_{s}") for s in stage_names],
     )
+
+
+def _strict_funnel(
+    rows: SparkDataFrame,
+    pairs: Sequence[tuple[str, tuple[str, ...]]],
+    *,
+    customer_col: str,
+    time_col: str,
+    event_col: str,
+    within_ns: int | None,
+) -> SparkDataFrame:
+    """Per customer: ``first_<s>`` when each stage was reached in time order, ``last_<s>``.
+
+    The pandas ``_strict_first`` on Spark. The rows (customer, instant in microseconds,
+    stage index) are shuffled once by customer; each stage then takes, over its
+    customer's rows, the earliest of its events at or after the previous stage's instant
+    (null when the previous stage was not reached) and, with ``within_ns``, at most that
+    many nanoseconds after it. The windows share the one partitioning, so they and the
+    final aggregate add no shuffle.
+    """
+    F = _functions()
+    from pyspark.sql import Window
+
+    stage = F.lit(None).cast("int")
+    for j, (_, names) in reversed(list(enumerate(pairs))):
+        stage = F.when(_among(F.col(event_col), names), F.lit(j)).otherwise(stage)
+    micros = F.col("_us")
+    frame = rows.select(
+        customer_col,
+        F.unix_micros(F.col(time_col)).alias("_us"),
+        stage.alias("_stage"),
+    )
+    per_customer = Window.partitionBy(customer_col)
+    for j in range(len(pairs)):
+        at = F.col("_stage") == j
+        if j > 0:
+            previous = F.col(f"_reached{j - 1}")
+            at = at & (micros >= previous)
+            if within_ns is not None:  # both in microseconds; the window in nanoseconds
+                at = at & ((micros - previous) * 1000 <= F.lit(within_ns))
+        frame = frame.withColumn(f"_reached{j}", F.min(F.when(at, micros)).over(per_customer))
+    aggregates = []
+    for j, (name, _) in enumerate(pairs):
+        aggregates += [
+            F.timestamp_micros(F.max(f"_reached{j}")).alias(f"first_{name}"),
+            F.timestamp_micros(F.max(F.when(F.col("_stage") == j, micros))).alias(f"last_{name}"),
+        ]
+    return frame.groupBy(customer_col).agg(*aggregates)
 
 
 def brand_table(
