@@ -43,7 +43,6 @@ import argparse
 import contextlib
 import os
 import re
-import tracemalloc
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from _timing import median_time
+from bench_events import peak_memory
 
 import behaviorseg as bs
 from behaviorseg.summaries import HOUR_BANDS, RETAIL_OCCASIONS, SEASONS, retail_calendar
@@ -376,14 +376,6 @@ def check_same(engine: str, config: Config, ours: pd.DataFrame, theirs: pd.DataF
                 f"{engine} {config.name}: column {column!r} differs from behaviorseg"
             )
     print(f"  {engine:<8} {config.name}: same table as behaviorseg ({len(ours.columns)} columns)")
-
-
-def peak_memory(fn: Callable[[], Any]) -> int:
-    tracemalloc.start()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
 
 
 def bench(n_rows: int, repeats: int, configs: list[Config]) -> None:
