@@ -8,6 +8,7 @@ installed; the import test below runs everywhere.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import warnings
 
@@ -52,6 +53,9 @@ def spark():
     """One local[2] session for every Spark test (UTC, 4 shuffle partitions, no UI)."""
     pytest.importorskip("pyspark")
     from pyspark.sql import SparkSession
+
+    # the Python workers must be this interpreter (with behaviorseg), not python3 on PATH
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
     session = (
         SparkSession.builder.master("local[2]")
