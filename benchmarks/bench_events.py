@@ -18,8 +18,9 @@ strings (pyarrow-backed with pandas 3), object strings and Categorical.
   (``make_brand_events``, about 18.6 rows per customer), with its defaults: per buyer the
   views, days of consideration, distinct brands and cheapest price in each purchase's
   journey (the views since the previous purchase, within 30 days), the mean price paid,
-  the top brand's share and the shrunk brand switching rate. Engines need window functions
-  (a running count of purchases numbers the journeys; ``lag`` / ``shift`` finds switches).
+  the top brand's share and the shrunk brand switching rate. The engines number each
+  customer's purchases with a window function (``row_number`` / ``int_range().over``), give
+  each view its purchase with an as-of join and find switches with ``lag`` / ``shift``.
   Event and brand names are timed as pandas strings, object strings and Categorical.
 
 Run::
@@ -130,41 +131,38 @@ def _funnel_sql() -> str:
     return f"SELECT customer_id, {', '.join(parts)} FROM ev GROUP BY customer_id"
 
 
-# brand_table(log) with its defaults: views and branded purchases; purchase k of a customer
-# owns the views after purchase k-1 up to it (views first at a shared instant) and within 30
-# days before it. A pandas frame has no row number in DuckDB, so purchases of one customer at
-# the same instant are taken in any order (the workload has none; the cross-check would see).
+# brand_table(log) with its defaults: views and branded purchases; a view belongs to the
+# customer's next purchase at or after it (an as-of join) if it is within 30 days before it.
+# A pandas frame has no row number in DuckDB, so purchases of one customer at the same instant
+# are taken in any order (the workload has none, and the cross-check would see it).
 _BRAND_SQL = """
 WITH k AS (
     SELECT customer_id, timestamp AS ts, brand, price, event = 'purchase' AS buy
     FROM ev WHERE event = 'view' OR (event = 'purchase' AND brand IS NOT NULL)
 ),
-j AS (
-    SELECT *, sum(buy::INTEGER) OVER (
-        PARTITION BY customer_id ORDER BY ts, buy ROWS UNBOUNDED PRECEDING
-    ) + 1 - buy::INTEGER AS journey
-    FROM k
-),
 b AS (
-    SELECT customer_id, journey, ts AS buy_ts, brand AS buy_brand, price AS paid
-    FROM j WHERE buy
+    SELECT customer_id, ts AS buy_ts, brand AS buy_brand, price AS paid,
+           row_number() OVER w AS journey,
+           coalesce(brand <> lag(brand) OVER w, false)::INTEGER AS switch
+    FROM k WHERE buy
+    WINDOW w AS (PARTITION BY customer_id ORDER BY ts)
 ),
 seen AS (
-    SELECT j.customer_id, j.journey, count(*) AS n_views, min(j.ts) AS first_view,
-           min(j.price) FILTER (WHERE j.price > 0) AS cheapest, count(DISTINCT j.brand) AS n_brands
-    FROM j JOIN b ON j.customer_id = b.customer_id AND j.journey = b.journey
-    WHERE NOT j.buy AND j.ts >= b.buy_ts - INTERVAL 30 DAY
-    GROUP BY j.customer_id, j.journey
+    SELECT v.customer_id, b.journey, count(*) AS n_views, min(v.ts) AS first_view,
+           min(v.price) FILTER (WHERE v.price > 0) AS cheapest,
+           count(DISTINCT v.brand) AS n_brands
+    FROM (SELECT * FROM k WHERE NOT buy) v
+    ASOF JOIN b ON v.customer_id = b.customer_id AND v.ts <= b.buy_ts
+    WHERE v.ts >= b.buy_ts - INTERVAL 30 DAY
+    GROUP BY v.customer_id, b.journey
 ),
 per_buy AS (
-    SELECT b.customer_id, b.paid,
+    SELECT b.customer_id, b.paid, b.switch, b.buy_brand,
            coalesce(n_views, 0) AS n_views, coalesce(n_brands, 0) AS n_brands,
            CASE WHEN n_views > 0 THEN date_diff('microsecond', first_view, buy_ts) / 86400e6
                 ELSE 0.0 END AS consideration,
            CASE WHEN paid > 0 THEN paid / least(coalesce(cheapest, 'inf'::DOUBLE), paid) - 1.0
-                ELSE 0.0 END AS premium,
-           coalesce(buy_brand <> lag(buy_brand) OVER (
-               PARTITION BY b.customer_id ORDER BY b.journey), false)::INTEGER AS switch
+                ELSE 0.0 END AS premium
     FROM b LEFT JOIN seen USING (customer_id, journey)
 ),
 c AS (
@@ -174,6 +172,7 @@ c AS (
            sum(paid) / count(*) AS avg_order_value,
            sum(premium) / count(*) AS price_premium,
            sum(n_brands) / count(*) AS brands_viewed_per_purchase,
+           count(DISTINCT buy_brand) AS distinct_brands,
            sum(switch) AS switches, count(*) - 1 AS pairs
     FROM per_buy GROUP BY customer_id
 ),
@@ -182,15 +181,12 @@ top AS (
     FROM (SELECT customer_id, buy_brand, count(*) AS n FROM b GROUP BY customer_id, buy_brand)
     GROUP BY customer_id
 ),
-brands AS (
-    SELECT customer_id, count(DISTINCT buy_brand) AS distinct_brands FROM b GROUP BY customer_id
-),
 pooled AS (SELECT coalesce(sum(switches) / nullif(sum(pairs), 0), 0.0) AS p FROM c)
 SELECT customer_id, n_purchases, views_per_purchase, consideration_days, avg_order_value,
        price_premium, brands_viewed_per_purchase, distinct_brands,
        top / n_purchases AS top_brand_share,
        (switches + (SELECT p FROM pooled)) / (pairs + 1.0) AS brand_switching_rate
-FROM c JOIN top USING (customer_id) JOIN brands USING (customer_id)
+FROM c JOIN top USING (customer_id)
 """
 
 
@@ -276,46 +272,44 @@ def polars_jobs() -> dict[str, Callable[[Any], pd.DataFrame]]:
             frame.lazy()
             .filter((pl.col("event") == "view") | (buy & pl.col("brand").is_not_null()))
             .select("customer_id", "timestamp", "brand", "price", buy.alias("buy"))
-            .sort("customer_id", "timestamp", "buy", maintain_order=True)  # then row order
-            .with_columns(  # purchase k owns the views after purchase k-1, up to it
-                journey=pl.col("buy").cum_sum().over("customer_id")
-                + (~pl.col("buy")).cast(pl.UInt32)
-            )
+            .sort("timestamp", maintain_order=True)  # time order, then row order
         )
         bought = kept.filter("buy").select(
             "customer_id",
-            "journey",
             pl.col("timestamp").alias("buy_ts"),
             pl.col("brand").alias("buy_brand"),
             pl.col("price").alias("paid"),
+            journey=pl.int_range(pl.len(), dtype=pl.UInt32).over("customer_id"),
+            switch=(pl.col("brand") != pl.col("brand").shift(1).over("customer_id"))
+            .fill_null(False)
+            .cast(pl.Float64),
         )
         seen = (
             kept.filter(~pl.col("buy"))
-            .join(bought.select("customer_id", "journey", "buy_ts"), on=["customer_id", "journey"])
+            .join_asof(
+                bought.select("customer_id", "buy_ts", "journey"),
+                left_on="timestamp",
+                right_on="buy_ts",
+                by="customer_id",
+                strategy="forward",
+            )
             .filter(pl.col("timestamp") >= pl.col("buy_ts") - timedelta(days=30))
             .group_by("customer_id", "journey")
             .agg(
                 pl.len().alias("n_views"),
                 pl.col("timestamp").min().alias("first_view"),
-                pl.col("price").filter(pl.col("price") > 0).min().alias("cheapest"),
+                pl.when(pl.col("price") > 0).then(pl.col("price")).min().alias("cheapest"),
                 pl.col("brand").drop_nulls().n_unique().alias("n_brands"),
             )
         )
         paid = pl.col("paid")
         cheapest = pl.min_horizontal(pl.col("cheapest").fill_null(float("inf")), paid)
-        per_buy = (
-            bought.join(seen, on=["customer_id", "journey"], how="left")
-            .sort("customer_id", "journey")
-            .with_columns(
-                pl.col("n_views", "n_brands").fill_null(0),
-                consideration=pl.when(pl.col("n_views") > 0)
-                .then((pl.col("buy_ts") - pl.col("first_view")).dt.total_microseconds() / 86_400e6)
-                .otherwise(0.0),
-                premium=pl.when(paid > 0).then(paid / cheapest - 1.0).otherwise(0.0),
-                switch=(pl.col("buy_brand") != pl.col("buy_brand").shift(1).over("customer_id"))
-                .fill_null(False)
-                .cast(pl.Float64),
-            )
+        per_buy = bought.join(seen, on=["customer_id", "journey"], how="left").with_columns(
+            pl.col("n_views", "n_brands").fill_null(0),
+            consideration=pl.when(pl.col("n_views") > 0)
+            .then((pl.col("buy_ts") - pl.col("first_view")).dt.total_microseconds() / 86_400e6)
+            .otherwise(0.0),
+            premium=pl.when(paid > 0).then(paid / cheapest - 1.0).otherwise(0.0),
         )
         n = pl.len()
         per_customer = per_buy.group_by("customer_id").agg(
