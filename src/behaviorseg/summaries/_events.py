@@ -369,7 +369,8 @@ def _duplicated_rows(log: _EventLog, columns: Sequence[str]) -> np.ndarray:
     if n_rows < 2:
         return out
     width = np.int64(max(len(log.customers), 1))
-    packed = _instant_keys(log.ns, log.codes, width)
+    ticks = _epoch_ticks(log.times)[0]  # instants in the column's own unit: no ns copy
+    packed = _instant_keys(ticks, log.codes, width)
     if packed is None:  # keys would overflow int64: every row is a candidate
         candidates = np.arange(n_rows)
     else:
@@ -380,11 +381,20 @@ def _duplicated_rows(log: _EventLog, columns: Sequence[str]) -> np.ndarray:
         if len(repeated) == 0:
             return out
         repeated = np.unique(repeated)
+        # A row is a candidate if its key is a repeated one. The few repeated keys are
+        # first marked by their low bits in a small table (one gather per row), and only
+        # the rows that pass are searched for exactly.
+        bits = np.int64(min(max(1 << 16, 8 * len(repeated)), 1 << 24))
+        bits = np.int64(1) << np.int64(int(bits - 1).bit_length())  # a power of two
+        marked = np.zeros(int(bits), dtype=bool)
+        marked[repeated & (bits - 1)] = True
+        maybe = np.flatnonzero(marked[key & (bits - 1)])
+        key = key[maybe]
         where = np.searchsorted(repeated, key)
         np.minimum(where, len(repeated) - 1, out=where)
-        candidates = np.flatnonzero(repeated[where] == key)
-        del key, where
-    frame = pd.DataFrame({"_code": log.codes[candidates], "_ns": log.ns[candidates]})
+        candidates = maybe[repeated[where] == key]
+        del key, where, maybe
+    frame = pd.DataFrame({"_code": log.codes[candidates], "_ns": ticks[candidates]})
     for i, col in enumerate(columns):
         frame[f"_{i}"] = log.frame[col].iloc[candidates].to_numpy()
     out[candidates] = frame.duplicated().to_numpy()
@@ -528,20 +538,26 @@ def usage_table(
         assert event_col is not None
         keep &= _name_index(frame[event_col], sorted(set(wanted))) >= 0
 
+    # From here on only the usage rows are read (customer codes and times included).
+    rows = np.flatnonzero(keep)
+    del keep
+    codes = log.codes_at(rows)
+    ns = log.ns_at(rows)
     as_of_ns = _to_ns(log.as_of)
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last, log.codes[keep], log.ns[keep])
+    np.maximum.at(last, codes, ns)
     if delta is not None:
-        keep &= log.ns >= as_of_ns - int(delta.as_unit("ns").value)
+        recent = ns >= as_of_ns - int(delta.as_unit("ns").value)
+        rows, codes = rows[recent], codes[recent]
+    del ns
 
-    codes = log.codes[keep]
     event_count = np.bincount(codes, minlength=n).astype(np.int64)
     if value_col is not None:
-        values = check_numeric(frame[value_col].loc[keep], column=value_col, min_value=0.0)
+        values = check_numeric(frame[value_col].iloc[rows], column=value_col, min_value=0.0)
         usage_value = np.bincount(codes, weights=values, minlength=n)
     else:
         usage_value = event_count.astype(np.float64)
-    active_days = _count_distinct_pairs(codes, _local_days(log.times.loc[keep]), n)
+    active_days = _count_distinct_pairs(codes, _local_days(log.times.iloc[rows]), n)
     data: dict[str, np.ndarray] = {
         "event_count": event_count,
         "active_days": active_days,
@@ -549,7 +565,7 @@ def usage_table(
         "events_per_active_day": event_count / np.maximum(active_days, 1),
     }
     if feature_col is not None:
-        features = _value_codes(frame[feature_col])[0][keep]
+        features = _value_codes(frame[feature_col].iloc[rows])[0]
         named = features >= 0  # code -1: a missing feature name
         data["distinct_features"] = _count_distinct_pairs(codes[named], features[named], n)
     never = last == np.iinfo(np.int64).min
