@@ -220,17 +220,26 @@ def _reference_session_table(sessions: pd.DataFrame) -> pd.DataFrame:
 
 
 @settings(max_examples=150, deadline=None)
-@given(log=event_logs, gap=st.sampled_from(GAPS), relabel=st.sampled_from(["ids", "strings"]))
+@given(
+    log=event_logs,
+    gap=st.sampled_from(GAPS),
+    relabel=st.sampled_from(["ids", "shifted", "sparse", "strings"]),
+)
 def test_session_table_is_bit_identical_to_a_groupby(log, gap, relabel):
     """One row per session, equal to a groupby on the session id, for the ids of
-    split_sessions and for session ids logged by an app (strings, any order)."""
+    split_sessions (as they are, or shifted) and for session ids logged by an app
+    (sparse integers or strings, unrelated to customer order)."""
     log = log.loc[log["customer_id"].notna()]
     if log.empty:
         return
     sessions = _quiet(split_sessions, log, gap=gap)
-    if relabel == "strings":  # app ids: unrelated to customer order
-        codes = sessions["session_id"].to_numpy()
-        scrambled = np.random.default_rng(len(codes)).permutation(int(codes.max()) + 1)
+    codes = sessions["session_id"].to_numpy()
+    scrambled = np.random.default_rng(len(codes)).permutation(int(codes.max()) + 1)
+    if relabel == "shifted":
+        sessions["session_id"] = codes + 10**12
+    elif relabel == "sparse":  # every other id of the range unused
+        sessions["session_id"] = scrambled[codes] * 2 - 5
+    elif relabel == "strings":
         sessions["session_id"] = [f"s{c:05d}" for c in scrambled[codes]]
     before = sessions.copy()
     out = session_table(sessions)

@@ -22,11 +22,12 @@ from .._validation import (
     warn_excluded,
 )
 from ..exceptions import DataValidationError, SchemaError
-from ._transactions import _customer_codes, _epoch_ns
+from ._transactions import _customer_codes, _epoch_ns, _epoch_ticks
 
 __all__ = ["session_table", "split_sessions"]
 
 _INT64_MAX = np.iinfo(np.int64).max
+_INT64_MIN = np.iinfo(np.int64).min
 _COPY_ON_WRITE = int(pd.__version__.split(".", 1)[0]) >= 3
 
 
@@ -215,6 +216,48 @@ def split_sessions(
     return out
 
 
+def _session_codes(ids: pd.Series) -> tuple[np.ndarray, Any, np.ndarray]:
+    """Dense code per row (0..n-1, in sorted id order), the id of each code, rows per code.
+
+    Session ids that are consecutive integers, as :func:`split_sessions` numbers them,
+    are their own codes once shifted to start at 0: no hashing and no gather (a bincount
+    that finds every id of the range used). Other ids are coded by ``_customer_codes``.
+    """
+    values = ids.to_numpy()
+    if values.dtype.kind in "iu" and len(values):
+        low = int(values.min())
+        span = int(values.max()) - low + 1
+        if span <= len(values):
+            codes = values if low == 0 and values.dtype == np.intp else values - low
+            codes = codes.astype(np.intp, copy=False)
+            counts: np.ndarray = np.bincount(codes, minlength=span)
+            if counts.all():
+                return codes, np.arange(low, low + span, dtype=values.dtype), counts
+    codes, labels = _customer_codes(ids)
+    return codes, labels, np.bincount(codes, minlength=len(labels))
+
+
+def _session_owners(ids: pd.Series, codes: np.ndarray, n: int) -> tuple[Any, np.ndarray]:
+    """The customer of each of ``n`` sessions, and whether a session has several customers.
+
+    Integer customer ids are compared as they are (the smallest and largest id per
+    session); other ids through their dense codes.
+    """
+    values = ids.to_numpy()
+    if isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iu":
+        low = np.full(n, values.max(), dtype=values.dtype)  # any session's ids are below
+        high = np.full(n, values.min(), dtype=values.dtype)
+        np.minimum.at(low, codes, values)
+        np.maximum.at(high, codes, values)
+        return low, low != high
+    customer_codes, customers = _customer_codes(ids)
+    low = np.full(n, _INT64_MAX, dtype=np.int64)
+    high = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(low, codes, customer_codes)
+    np.maximum.at(high, codes, customer_codes)
+    return pd.Index(customers)[low], low != high
+
+
 @frame_boundary("sessions")
 def session_table(
     sessions: pd.DataFrame,
@@ -285,23 +328,15 @@ def session_table(
                 f"rows or sessionise the log with split_sessions first"
             )
     times = to_datetime(sessions[time_col], column=time_col)
-    ns = _epoch_ns(times)
-    session_codes, session_labels = _customer_codes(sessions[session_col])
-    customer_codes, customer_labels = _customer_codes(sessions[customer_col])
-    session_ids, customers = pd.Index(session_labels), pd.Index(customer_labels)
-    order = _packed_order(session_codes, len(session_ids))
-    if order is None:  # pragma: no cover - more than ~3e9 rows
-        order = np.argsort(session_codes, kind="stable")
-    sorted_ns = ns[order]
-    sorted_customers = customer_codes[order]
-    sorted_sessions = session_codes[order]
-    starts = np.flatnonzero(np.r_[True, sorted_sessions[1:] != sorted_sessions[:-1]])
-    start = np.minimum.reduceat(sorted_ns, starts)
-    end = np.maximum.reduceat(sorted_ns, starts)
-    owner = sorted_customers[starts]
-    shared = np.maximum.reduceat(sorted_customers, starts) != np.minimum.reduceat(
-        sorted_customers, starts
-    )
+    ticks, step = _epoch_ticks(times)  # the column's own unit: no nanosecond copy
+    codes, labels, event_count = _session_codes(sessions[session_col])
+    n_sessions = len(labels)
+    start = np.full(n_sessions, _INT64_MAX, dtype=np.int64)
+    np.minimum.at(start, codes, ticks)
+    end = np.full(n_sessions, _INT64_MIN, dtype=np.int64)
+    np.maximum.at(end, codes, ticks)
+    owner, shared = _session_owners(sessions[customer_col], codes, n_sessions)
+    session_ids = pd.Index(labels, name=session_col, copy=False)
     if shared.any():
         shown = ", ".join(repr(s) for s in session_ids[shared][:3])
         raise DataValidationError(
@@ -309,20 +344,24 @@ def session_table(
             f"customers (e.g. {shown}); session ids must be unique across customers: "
             f"sessionise with split_sessions, or combine the two columns into one id first"
         )
+    if step != 1:  # to nanoseconds, exactly (the times are within the nanosecond range)
+        start *= step
+        end *= step
     stamps: dict[str, pd.DatetimeIndex] = {}
     for name, values in (("start", start), ("end", end)):
-        index = pd.DatetimeIndex(values.view("datetime64[ns]"))
+        index = pd.DatetimeIndex(values.view("datetime64[ns]"), copy=False)
         if times.dt.tz is not None:
             index = index.tz_localize("UTC").tz_convert(times.dt.tz)
         stamps[name] = index
     out: pd.DataFrame = pd.DataFrame(
         {
-            customer_col: customers[owner],
+            customer_col: owner,
             "start": stamps["start"],
             "end": stamps["end"],
             "duration_minutes": (end - start) / 6e10,
-            "event_count": np.diff(np.r_[starts, len(order)]).astype(np.int64),
+            "event_count": event_count,
         },
-        index=pd.Index(session_ids, name=session_col),
+        index=session_ids,
+        copy=False,  # the columns are fresh arrays: no consolidating copy
     )
     return out
