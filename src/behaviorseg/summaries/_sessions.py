@@ -1,9 +1,11 @@
 """Event logs → sessions: ``split_sessions`` (a session id per event) and ``session_table``.
 
 A session is a run of a customer's events with no inactivity gap longer than ``gap``.
-Everything is whole-column numpy: the rows are put in (customer, time) order once, by
-sorting one packed int64 key (much cheaper than an argsort), then the gaps are a
-``diff`` and the session ids a ``cumsum``.
+Everything is whole-column numpy on the times in their own unit: ``split_sessions``
+puts the rows in (customer, time) order once, by sorting one packed int64 key (much
+cheaper than an argsort), then the gaps are a ``diff`` and the session ids a
+``cumsum``; ``session_table`` needs no sort: counts, first and last times and owners
+are ``bincount`` and ``minimum.at``/``maximum.at`` over dense session codes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .._validation import (
     warn_excluded,
 )
 from ..exceptions import DataValidationError, SchemaError
-from ._transactions import _customer_codes, _epoch_ns, _epoch_ticks
+from ._transactions import _customer_codes, _epoch_ticks
 
 __all__ = ["session_table", "split_sessions"]
 
@@ -31,11 +33,13 @@ _INT64_MIN = np.iinfo(np.int64).min
 _COPY_ON_WRITE = int(pd.__version__.split(".", 1)[0]) >= 3
 
 
-def _packed_order(keys: np.ndarray, n_keys: int) -> np.ndarray | None:
-    """A stable argsort of ``keys`` (ints in ``[0, n_keys)``), or None if it cannot pack.
+def _packed_sort(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """A stable argsort of ``keys`` (ints in ``[0, n_keys)``) and the keys in that order.
 
     Sorts ``key * n + row`` (one int64 per row) by value, which numpy does several
-    times faster than an argsort, and reads the row numbers back.
+    times faster than an argsort, and splits each packed value back into its key and
+    its row number with one ``divmod`` (no gather of the keys). None if the packed
+    values would overflow int64.
     """
     n = len(keys)
     if n == 0 or max(n_keys, 1) > (_INT64_MAX - n) // max(n, 1):
@@ -44,31 +48,49 @@ def _packed_order(keys: np.ndarray, n_keys: int) -> np.ndarray | None:
     packed *= n
     packed += np.arange(n, dtype=np.int64)
     packed.sort()
-    packed %= n
-    return packed
+    sorted_keys = np.empty_like(packed)
+    np.divmod(packed, n, out=(sorted_keys, packed))
+    return packed, sorted_keys
 
 
-def _time_order(ns: np.ndarray) -> np.ndarray | None:
-    """Rows in time order (ties in row order); None when the rows already are."""
-    if len(ns) < 2 or bool(np.all(ns[1:] >= ns[:-1])):
+def _time_order(ticks: np.ndarray, step: int) -> np.ndarray | None:
+    """Rows in time order (ties in row order); None when the rows already are.
+
+    ``ticks`` count ``step`` nanoseconds. Before packing, the times are counted from
+    the first one in the coarsest of seconds, milliseconds, microseconds and ticks
+    that all of them are whole in (a 1024-row probe skips the full pass for units
+    that cannot divide them all), so that the packed keys fit in int64.
+    """
+    if len(ticks) < 2 or bool(np.all(ticks[1:] >= ticks[:-1])):
         return None
-    shifted = ns - ns.min()
-    for tick in (10**9, 10**6, 10**3, 1):  # the coarsest unit all times are whole in
-        if tick == 1 or not (shifted % tick).any():
-            ticks = shifted // tick
+    shifted = ticks - ticks.min()
+    for unit_ns in (10**9, 10**6, 10**3):
+        unit = unit_ns // step
+        if unit > 1 and not (shifted[:1024] % unit).any() and not (shifted % unit).any():
+            shifted //= unit
             break
-    order = _packed_order(ticks, int(ticks.max()) + 1)
-    return np.argsort(ns, kind="stable") if order is None else order
+    packed = _packed_sort(shifted, int(shifted.max()) + 1)
+    return np.argsort(ticks, kind="stable") if packed is None else packed[0]
 
 
-def _customer_time_order(codes: np.ndarray, ns: np.ndarray, n_customers: int) -> np.ndarray:
-    """Row positions in (customer code, time) order; ties keep the row order."""
-    by_time = _time_order(ns)
+def _customer_time_order(
+    codes: np.ndarray, ticks: np.ndarray, step: int, n_customers: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions in (customer code, time) order (ties keep the row order), and the
+    customer code of each row in that order."""
+    by_time = _time_order(ticks, step)
     codes_in_time = codes if by_time is None else codes[by_time]
-    order = _packed_order(codes_in_time, n_customers)
-    if order is None:  # pragma: no cover - more than ~3e9 rows
-        return np.lexsort((ns, codes))
-    return order if by_time is None else by_time[order]
+    packed = _packed_sort(codes_in_time, n_customers)
+    if packed is None:  # pragma: no cover - more than ~3e9 rows
+        order = np.lexsort((ticks, codes))
+        return order, codes[order]
+    order, sorted_codes = packed
+    return (order if by_time is None else by_time[order]), sorted_codes
+
+
+def _copy_on_write() -> bool:
+    """Whether pandas copies on write, so that a shallow copy never writes through."""
+    return _COPY_ON_WRITE or pd.get_option("mode.copy_on_write") is True
 
 
 @frame_boundary("events")
@@ -138,6 +160,13 @@ def split_sessions(
     the gaps are one ``diff`` and the ids one ``cumsum`` over that order, then
     written back in the caller's row order.
 
+    The returned frame holds the caller's columns and adds new ones, as a
+    DataFrame must, without copying them where pandas copies on write (pandas
+    >= 3, or ``pd.options.mode.copy_on_write = True``): the copy is then
+    shallow and writing to either frame later never changes the other. Older
+    pandas without copy-on-write would let a shallow copy write through to the
+    caller's data, so there the columns are copied once.
+
     Examples
     --------
     >>> import pandas as pd
@@ -189,30 +218,37 @@ def split_sessions(
             f"belong to nobody's session)",
         )
         frame = events.loc[has_id]
-    ns = _epoch_ns(to_datetime(frame[time_col], column=time_col))
+    # Times in the column's own unit (a view, no nanosecond copy); a gap is longer
+    # than ``gap`` exactly when it is longer than the whole ticks within ``gap``.
+    ticks, step = _epoch_ticks(to_datetime(frame[time_col], column=time_col))
+    gap_ticks = int(delta.as_unit("ns").value) // step
     codes, _ = _customer_codes(frame[customer_col])
     n_customers = int(codes.max()) + 1
-
-    order = _customer_time_order(codes, ns, n_customers)
-    sorted_codes = codes[order]
-    sorted_ns = ns[order]
-    first_of_customer = np.ones(len(order), dtype=bool)
-    np.not_equal(sorted_codes[1:], sorted_codes[:-1], out=first_of_customer[1:])
-    opens = first_of_customer.copy()
-    opens[1:] |= (sorted_ns[1:] - sorted_ns[:-1]) > int(delta.as_unit("ns").value)
+    order, sorted_codes = _customer_time_order(codes, ticks, step, n_customers)
+    del codes
+    n_rows = len(order)
+    opens = np.ones(n_rows, dtype=bool)  # a customer's first event opens a session
+    np.not_equal(sorted_codes[1:], sorted_codes[:-1], out=opens[1:])
+    first_of_customer = opens.copy() if number_col is not None else None
+    sorted_ticks = ticks[order]
+    opens[1:] |= (sorted_ticks[1:] - sorted_ticks[:-1]) > gap_ticks
+    del sorted_ticks
     sorted_ids = np.cumsum(opens, dtype=np.int64)
     sorted_ids -= 1
-    # A fresh frame when rows were dropped; otherwise a copy (lazy under pandas 3's
-    # copy-on-write, where a shallow copy can never write through to the caller's data).
-    out: pd.DataFrame = frame.copy(deep=frame is events and not _COPY_ON_WRITE)
-    ids = np.empty(len(order), dtype=np.int64)
+    # A fresh frame when rows were dropped; otherwise a copy, shallow (and free) when
+    # pandas copies on write, since a shallow copy can then never write through to the
+    # caller's data. The new columns are Series over the fresh arrays: no copy either.
+    out: pd.DataFrame = frame.copy(deep=frame is events and not _copy_on_write())
+    ids = np.empty(n_rows, dtype=np.int64)
     ids[order] = sorted_ids
-    out[session_col] = ids
-    if number_col is not None:
+    out[session_col] = pd.Series(ids, index=out.index, copy=False)
+    if first_of_customer is not None and number_col is not None:
         first_id = sorted_ids[first_of_customer]  # per customer code, in code order
-        numbers = np.empty(len(order), dtype=np.int64)
-        numbers[order] = sorted_ids - first_id[sorted_codes] + 1
-        out[number_col] = numbers
+        sorted_ids -= first_id[sorted_codes]
+        sorted_ids += 1
+        numbers = np.empty(n_rows, dtype=np.int64)
+        numbers[order] = sorted_ids
+        out[number_col] = pd.Series(numbers, index=out.index, copy=False)
     return out
 
 
