@@ -26,7 +26,7 @@ from ._events import (
     _unknown_names,
     _value_codes,
 )
-from ._transactions import _NS_PER_DAY
+from ._transactions import _NS_PER_DAY, _instant_keys
 
 __all__ = ["brand_table"]
 
@@ -48,35 +48,52 @@ def _first_seen_codes(codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _journey_order(group: np.ndarray, ns: np.ndarray, buy: np.ndarray) -> np.ndarray:
-    """The rows ordered by (group, time, views before purchases, row), as ``np.lexsort``.
+def _take(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """``values[rows]``, or ``values`` itself when ``rows`` is None (every row)."""
+    return values if rows is None else values[rows]
 
-    In a time-ordered log each row gets one int64 key — group, instant number,
-    purchase flag and rank within its instant — and a plain sort of the keys (several
-    times cheaper than a stable argsort) gives the order; other logs use ``lexsort``.
+
+def _small_codes(codes: np.ndarray) -> np.ndarray:
+    """The codes (-1 for a missing value) in the smallest signed integer type that holds them."""
+    top = int(codes.max()) if len(codes) else 0
+    for dtype in (np.int8, np.int16, np.int32):
+        if top <= np.iinfo(dtype).max:
+            small: np.ndarray = codes.astype(dtype)
+            return small
+    return codes
+
+
+def _time_order(ns: np.ndarray, buy: np.ndarray) -> np.ndarray | None:
+    """Positions of the rows by (time, views before purchases, row); None if already so.
+
+    In a time-ordered log only the instants where a purchase is logged before a view
+    of the same instant are re-ordered (few rows, by ``lexsort``). Other logs are first
+    put in time order by sorting one packed (instant, row) key per row (a plain sort,
+    several times cheaper than a stable argsort) when it fits in int64.
     """
     n_rows = len(ns)
-    if n_rows > 1 and bool(np.all(ns[1:] >= ns[:-1])):
-        new_instant = np.ones(n_rows, dtype=bool)
-        np.not_equal(ns[1:], ns[:-1], out=new_instant[1:])
-        instant = np.cumsum(new_instant) - 1
-        instant_start = np.flatnonzero(new_instant)
-        rank = np.arange(n_rows) - instant_start[instant]
-        n_instants, width = len(instant_start), int(rank.max()) + 1
-        n_groups = int(group.max()) + 1
-        if n_groups * n_instants * 2 * width < np.iinfo(np.int64).max:
-            key = group * np.int64(n_instants) + instant
-            key *= 2
-            key += buy
-            key *= width
-            key += rank
-            key.sort()
-            rank = key % width
-            key //= 2 * width
-            instant = key % n_instants
-            order: np.ndarray = instant_start[instant] + rank
-            return order
-    order = np.lexsort((buy, ns, group))
+    if n_rows > 1 and not bool(np.all(ns[1:] >= ns[:-1])):
+        packed = _instant_keys(ns, np.arange(n_rows), np.int64(n_rows))
+        if packed is None:
+            order = np.argsort(ns, kind="stable")
+        else:
+            order = packed[0]
+            order.sort()
+            order %= n_rows  # the row number, below the instant
+        fix = _time_order(ns[order], buy[order])
+        return order if fix is None else order[fix]
+    late_view = buy[:-1] & ~buy[1:]  # a purchase followed by a view ...
+    late_view &= ns[1:] == ns[:-1]  # ... of the same instant
+    if not late_view.any():
+        return None
+    new_instant = np.ones(n_rows, dtype=bool)
+    np.not_equal(ns[1:], ns[:-1], out=new_instant[1:])
+    instant = np.cumsum(new_instant) - 1
+    mixed = np.zeros(int(instant[-1]) + 1, dtype=bool)
+    mixed[instant[1:][late_view]] = True
+    rows = np.flatnonzero(mixed[instant])  # whole instants: contiguous runs of rows
+    order = np.arange(n_rows)
+    order[rows] = rows[np.lexsort((buy[rows], instant[rows]))]
     return order
 
 
@@ -214,7 +231,7 @@ def brand_table(
         },
         as_of=as_of,
     )
-    frame = log.frame
+    frame, customers = log.frame, log.customers
     # Each distinct event name is looked up once; rows read their role by code.
     event_codes, event_names = _value_codes(frame[event_col])
     view_table = np.asarray(event_names.isin(views_names))
@@ -230,12 +247,15 @@ def brand_table(
             f"rows have event names that are neither views nor purchases (e.g. {shown}) "
             f"and were ignored; list them in ignore_events to silence this",
         )
-    brand_known = frame[brand_col].notna().to_numpy()
-    keep = is_view | (is_buy & brand_known)
+    brand_codes = _small_codes(_value_codes(frame[brand_col])[0])  # -1 for a missing brand
+    brand_known = brand_codes >= 0
+    keep = is_view
+    keep |= is_buy & brand_known
     warn_excluded(
         int((is_buy & ~brand_known).sum()),
         f"purchase rows have no brand in column {brand_col!r} and were excluded",
     )
+    del brand_known
     if category_col is not None:
         has_category = frame[category_col].notna().to_numpy()
         warn_excluded(
@@ -243,7 +263,8 @@ def brand_table(
             f"view or purchase rows have no category in column {category_col!r} and were excluded",
         )
         keep &= has_category
-    n_customers = len(log.customers)
+        del has_category
+    n_customers = len(customers)
     bought = np.bincount(log.codes[keep & is_buy], minlength=n_customers) > 0
     if not bought.any():
         raise DataValidationError(
@@ -256,46 +277,86 @@ def brand_table(
         "table (they have no purchase journey to describe)",
     )
 
-    # --- rows kept, ordered by (customer x category, time, views before purchases) ----
-    rows = np.flatnonzero(keep)
-    codes = log.codes[rows]
-    buy = is_buy[rows]
+    # --- rows kept, in time order: the key of each is (customer x category, position) ---
+    kept = None if bool(keep.all()) else np.flatnonzero(keep)  # None: every row
+    del keep
+    ns, buy, group = _take(log.ns, kept), _take(is_buy, kept), _take(log.codes, kept)
+    del log, is_buy
+    n_categories = 1
     if category_col is not None:
-        category = _first_seen_codes(_value_codes(frame[category_col])[0][rows])
-        group = codes * np.int64(category.max() + 1) + category
-    else:
-        group = codes
-    ns = log.ns[rows]
-    order = _journey_order(group, ns, buy)
-    rows, codes, buy, group, ns = rows[order], codes[order], buy[order], group[order], ns[order]
-    del order
-    brand = _value_codes(frame[brand_col])[0][rows]  # -1 for a missing brand
+        category = _first_seen_codes(_take(_value_codes(frame[category_col])[0], kept))
+        n_categories = int(category.max()) + 1
+        group = group * np.int64(n_categories) + category
+        del category
+    order = _time_order(ns, buy)
+    if order is not None:
+        kept = order if kept is None else kept[order]
+        ns, buy, group = ns[order], buy[order], group[order]
+        del order
+    n_rows = len(ns)
+    group_ids = None  # group number -> group value, when the values had to be renumbered
+    if (int(group.max()) + 1) * 2 * n_rows > np.iinfo(np.int64).max:
+        group_ids, group = np.unique(group, return_inverse=True)
+    # Sorting (group, position, purchase flag) keys gives the journey order: by group,
+    # time, views before purchases at an instant, then row.
+    key = group * np.int64(2 * n_rows)
+    del group
+    key += np.arange(0, 2 * n_rows, 2)
+    key += buy
+    del buy
+    key.sort()
+    is_buy_row = (key & 1).astype(bool)
+    key >>= 1  # group * n_rows + position
+    views = np.flatnonzero(~is_buy_row)
+    view_key = key[views]
+    buy_key = key[is_buy_row]
+    del key, is_buy_row
+    n_buys = len(buy_key)
 
-    # Purchase k of a group owns the views logged after purchase k-1 and up to it.
-    before = np.cumsum(buy) - buy  # purchases strictly before the row (whole log)
-    starts = np.ones(len(group), dtype=bool)  # rows that start a group (groups are sorted)
-    np.not_equal(group[1:], group[:-1], out=starts[1:])
-    group_index = np.cumsum(starts) - 1
-    group_first = np.flatnonzero(starts)[group_index]
-    within = before - before[group_first]  # purchases before the row in its group
-    per_group = np.bincount(group_index, weights=buy)  # purchases per group
-    in_journey = ~buy & (within < per_group[group_index])
-    n_buys = int(buy.sum())
-    if window_ns is not None:  # the journey's purchase: the next purchase row of the group
-        next_buy = np.flatnonzero(buy)[np.minimum(before, n_buys - 1)]
-        in_journey &= ns >= ns[next_buy] - window_ns
-    journey = before[in_journey]  # index of the purchase whose journey it is
-    view_ns = ns[in_journey]
+    # Purchase k (in journey order) owns the views of its group after purchase k-1 and up
+    # to it: a view's purchase is the number of purchases sorted before it.
+    journey = views - np.arange(len(views))
+    del views
+    buy_position = buy_key % n_rows
+    buy_group = buy_key // n_rows
+    del buy_key
+    view_position = view_key % n_rows
+    view_key //= n_rows  # the view's group
+    next_buy = np.minimum(journey, n_buys - 1)
+    in_journey = journey < n_buys
+    in_journey &= buy_group[next_buy] == view_key
+    del view_key
+    buy_ns = ns[buy_position]
+    if window_ns is not None:
+        in_journey &= ns[view_position] >= buy_ns[next_buy] - window_ns
+    del next_buy
+    journey = journey[in_journey]
+    view_position = view_position[in_journey]
+    del in_journey
+    view_ns = ns[view_position]
+    del ns
+    view_rows = view_position if kept is None else kept[view_position]
+    buy_rows = buy_position if kept is None else kept[buy_position]
+    del view_position, buy_position, kept
 
+    # Journeys are contiguous runs of views in time order: the first is the earliest.
     n_views = np.bincount(journey, minlength=n_buys).astype(np.float64)
-    first_view = np.full(n_buys, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_view, journey, view_ns)
-    buy_ns = ns[buy]
+    first = np.ones(len(journey), dtype=bool)
+    np.not_equal(journey[1:], journey[:-1], out=first[1:])
+    first_view = np.zeros(n_buys, dtype=np.int64)
+    first_view[journey[first]] = view_ns[first]
+    del first, view_ns
     consideration = np.where(n_views > 0, (buy_ns - first_view) / _NS_PER_DAY, 0.0)
-    named = brand[in_journey] >= 0
-    brands_viewed = _count_distinct_pairs(journey[named], brand[in_journey][named], n_buys)
+    del first_view, buy_ns
+    view_brand = brand_codes[view_rows]
+    named = view_brand >= 0
+    brands_viewed = _count_distinct_pairs(journey[named], view_brand[named], n_buys)
+    del view_brand, named
 
-    buyer = codes[buy]  # customer code of every purchase, in journey order
+    buyer = buy_group // np.int64(n_categories) if group_ids is None else None
+    if buyer is None:
+        assert group_ids is not None
+        buyer = group_ids[buy_group] // np.int64(n_categories)
     n_purchases = np.bincount(buyer, minlength=n_customers)
     data: dict[str, np.ndarray] = {"n_purchases": n_purchases}
 
@@ -306,10 +367,14 @@ def brand_table(
 
     data["views_per_purchase"] = mean(n_views)
     data["consideration_days"] = mean(consideration)
+    del n_views, consideration
     if price_col is not None:
-        price_rows = frame[price_col].iloc[rows]
-        paid = check_numeric(price_rows.loc[buy], column=price_col, min_value=0.0)
-        viewed = price_rows.to_numpy(dtype=np.float64, na_value=np.nan)[in_journey]
+        prices = frame[price_col]
+        paid = check_numeric(prices.iloc[buy_rows], column=price_col, min_value=0.0)
+        if isinstance(prices.dtype, np.dtype) and prices.dtype == np.float64:
+            viewed = prices.to_numpy()[view_rows]  # a view of the column, then a gather
+        else:
+            viewed = prices.iloc[view_rows].to_numpy(dtype=np.float64, na_value=np.nan)
         bad = np.isinf(viewed) | (viewed < 0)
         if bad.any():
             raise DataValidationError(
@@ -318,24 +383,28 @@ def brand_table(
             )
         positive = viewed > 0  # False for NaN
         cheapest = np.full(n_buys, np.inf)
-        np.minimum.at(cheapest, journey[positive], viewed[positive])
+        priced = journey[positive]
+        if len(priced):
+            runs = np.flatnonzero(np.r_[True, priced[1:] != priced[:-1]])
+            cheapest[priced[runs]] = np.minimum.reduceat(viewed[positive], runs)
+        del viewed, positive, priced
         cheapest = np.minimum(cheapest, np.where(paid > 0, paid, np.inf))
         with np.errstate(divide="ignore", invalid="ignore"):
             premium = np.where(paid > 0, paid / cheapest - 1.0, 0.0)
         data["avg_order_value"] = mean(paid)
         data["price_premium"] = mean(premium)
     data["brands_viewed_per_purchase"] = mean(brands_viewed.astype(np.float64))
+    del journey, view_rows
 
-    buy_brand = brand[buy]
-    buy_group = group[buy]
+    buy_brand = brand_codes[buy_rows]
+    del brand_codes, buy_rows
     data["distinct_brands"] = _count_distinct_pairs(buyer, buy_brand, n_customers)
-    pair_key = buy_group * np.int64(buy_brand.max() + 1) + buy_brand
-    keys, counts = np.unique(pair_key, return_counts=True)
-    key_group = keys // np.int64(buy_brand.max() + 1)
-    groups, key_group_index = np.unique(key_group, return_inverse=True)
+    width = np.int64(int(buy_brand.max()) + 1)
+    keys, counts = np.unique(buy_group * width + buy_brand, return_counts=True)
+    groups, key_group_index = np.unique(keys // width, return_inverse=True)
     top = np.zeros(len(groups), dtype=np.int64)
     np.maximum.at(top, key_group_index, counts)
-    group_customer = codes[np.searchsorted(group, groups)]
+    group_customer = (groups if group_ids is None else group_ids[groups]) // n_categories
     top_total = np.bincount(group_customer, weights=top, minlength=n_customers)
     data["top_brand_share"] = top_total / np.maximum(n_purchases, 1)
 
@@ -346,6 +415,6 @@ def brand_table(
     pooled = switches.sum() / pairs.sum() if pairs.sum() > 0 else 0.0
     data["brand_switching_rate"] = (switches + pooled) / (pairs + 1.0)
 
-    out = pd.DataFrame(data, index=log.customers)
-    result: pd.DataFrame = out.loc[bought]
-    return result
+    table: pd.DataFrame = pd.DataFrame({name: values[bought] for name, values in data.items()})
+    table.index = customers[bought]
+    return table
