@@ -8,7 +8,9 @@ bit-identical tables on random logs: sorted and shuffled rows, compact, sparse a
 string ids (some missing), ties at one instant (within and across customers), several
 purchases on one day, customers with 0, 1, 2 and more gaps, returns and customers with
 only returns, orders spanning several instants, four time units, naive and aware times,
-and spans from weeks to centuries (packed keys that fit and keys that would overflow).
+instants on whole days, whole seconds or finer, and spans from days to centuries, also
+with each customer buying in a period of their own: packed int64 keys that fit in the
+column's unit, that fit once times are counted in coarser units, and that would overflow.
 """
 
 from __future__ import annotations
@@ -39,9 +41,16 @@ def _random_log(
     tz: str | None,
     n_days: int,
     span_days: int,
+    resolution: str,
+    eras: bool,
 ) -> pd.DataFrame:
     """A messy log: purchases bunched on a few days (several per day, ties at one instant),
-    customers with few rows, returns, zero amounts and orders spanning instants."""
+    customers with few rows, returns, zero amounts and orders spanning instants.
+
+    ``resolution``: instants on whole days, whole seconds, or half of them on whole
+    seconds and half at the unit's precision. ``eras``: each customer buys in a period
+    of their own within the span (short gaps, long span).
+    """
     rng = np.random.default_rng(seed)
     # Skewed customers: some have one row, some many, so 0, 1, 2 and more gaps occur.
     customer = np.minimum(rng.geometric(2.0 / max(n_customers, 2), n_rows) - 1, n_customers - 1)
@@ -54,13 +63,17 @@ def _random_log(
         ids = np.array([f"c{c:04d}" for c in customer], dtype=object)
         ids[rng.random(n_rows) < 0.03] = None  # dropped with a warning
     # A few days, a few instants on each, some at fractions of the time unit's precision.
-    days = START + rng.integers(0, span_days, n_days) * NS_PER_DAY
+    era = max(span_days // n_customers, 1) if eras else span_days
+    days = START + rng.integers(0, era, n_days) * NS_PER_DAY
     instants = days[rng.integers(0, n_days, 2 * n_days)] + rng.integers(0, NS_PER_DAY, 2 * n_days)
     step = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[unit]
-    whole = rng.random(2 * n_days) < 0.5  # on a whole second: common divisors do exist
+    grain = {"day": NS_PER_DAY, "second": 10**9, "mixed": step}[resolution]
+    whole = rng.random(2 * n_days) < 0.5  # at least half on a whole second
     instants[whole] -= instants[whole] % 10**9
-    instants -= instants % step
+    instants -= instants % max(grain, step)
     stamps = instants[rng.integers(0, 2 * n_days, n_rows)]
+    if eras:  # customer c buys in days [c * era, (c + 1) * era) of the span
+        stamps += customer * era * NS_PER_DAY
     times = pd.Series(stamps.view("datetime64[ns]")).astype(f"datetime64[{unit}]")
     cents = rng.integers(-3_000, 20_000, n_rows)
     cents[rng.random(n_rows) < 0.1] = 0
@@ -133,6 +146,8 @@ logs = st.builds(
     tz=st.sampled_from([None, "UTC", "Europe/Paris"]),
     n_days=st.integers(1, 80),
     span_days=st.sampled_from([3, 60, 400, 40_000, 100_000]),
+    resolution=st.sampled_from(["mixed", "second", "day"]),
+    eras=st.booleans(),
 )
 
 
@@ -214,12 +229,15 @@ def test_earlier_gaps_leave_out_one_copy_of_the_last_gap(unit):
 
 @quiet
 @pytest.mark.parametrize("time_sorted", [True, False])
-def test_gaps_too_wide_to_pack_give_the_same_table(time_sorted):
-    """Nanosecond times over 250 years with many customers cannot be packed into one int64
-    key per purchase or per gap; the table is the same all the same."""
+@pytest.mark.parametrize("whole_seconds", [True, False])
+def test_wide_spans_in_nanoseconds_give_the_same_table(time_sorted, whole_seconds):
+    """Nanosecond times over 250 years and many customers: keys per purchase and per gap
+    overflow int64 at full precision, fit once the times are counted in seconds."""
     rng = np.random.default_rng(5)
     n = 4000
-    ns = START + rng.integers(0, 250 * 365 * NS_PER_DAY, n) + rng.integers(1, 999, n)
+    ns = START + rng.integers(0, 250 * 365 * 86_400, n) * 10**9
+    if not whole_seconds:
+        ns += rng.integers(1, 999, n)
     tx = pd.DataFrame(
         {
             "customer_id": rng.integers(0, 3000, n),
@@ -230,5 +248,28 @@ def test_gaps_too_wide_to_pack_give_the_same_table(time_sorted):
     if time_sorted:
         tx = tx.sort_values("timestamp", kind="stable")
     out = lifecycle_table(tx)
+    ref = _reference(tx, tx["timestamp"].max(), "amount", None)
+    pd.testing.assert_frame_equal(out, ref, check_exact=True, check_names=False)
+
+
+@quiet
+def test_short_gaps_over_a_long_span_give_the_same_table():
+    """Customers who each buy over a few years of a 250-year span, in nanoseconds at
+    full precision: keys per purchase would overflow int64, keys per gap fit."""
+    rng = np.random.default_rng(11)
+    n_customers, n = 40, 3000
+    customer = rng.integers(0, n_customers, n)
+    era = 250 * 365 // n_customers * NS_PER_DAY
+    ns = START + customer * era + rng.integers(0, era, n)
+    tx = pd.DataFrame(
+        {
+            "customer_id": customer,
+            "timestamp": pd.to_datetime(ns, unit="ns"),
+            "amount": rng.integers(-500, 5_000, n) / 100,
+        }
+    )
+    span = int(ns.max() - ns.min()) + 1
+    assert n_customers * span > np.iinfo(np.int64).max > n_customers * era  # the case
+    out = lifecycle_table(tx.sample(frac=1.0, random_state=2))
     ref = _reference(tx, tx["timestamp"].max(), "amount", None)
     pd.testing.assert_frame_equal(out, ref, check_exact=True, check_names=False)
