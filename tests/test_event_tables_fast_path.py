@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import warnings
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from behaviorseg.exceptions import DataValidationError, RowsExcludedWarning
-from behaviorseg.summaries import category_table, engagement_table
+from behaviorseg.summaries import _engagement, category_table, engagement_table
 from test_events_fast_path import NS_PER_DAY, _ns, _row_sum, logs
 
 #: Interaction weights over the random logs' event names ("ad" and "newsletter" are
@@ -47,6 +48,21 @@ def _with_missing_ids(log: pd.DataFrame, fraction: float) -> pd.DataFrame:
     ids = log["customer_id"]
     ids = ids.astype(np.float64) if ids.dtype.kind in "iu" else ids.astype(object)
     return log.assign(customer_id=ids.mask(missing))
+
+
+def _with_window_edges(log: pd.DataFrame, as_of: pd.Timestamp, days: float) -> pd.DataFrame:
+    """The log and copies of its first rows exactly one and two windows before ``as_of``.
+
+    Unchanged where those instants do not fit the column's unit (``as_of`` in between).
+    """
+    edges = log.iloc[:2]
+    stamps = pd.Series(
+        [as_of - pd.Timedelta(days=days * (i + 1)) for i in range(len(edges))], index=edges.index
+    )
+    fitted = stamps.astype(log["timestamp"].dtype)
+    if not (fitted == stamps).all():
+        return log
+    return pd.concat([log, edges.assign(timestamp=fitted)], ignore_index=True)
 
 
 def _run(fn: Any, *args: Any, **kwargs: Any) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -119,11 +135,16 @@ def _reference_engagement(
         return counted.astype(np.int64)
 
     count = {name: per_customer((kind == name).to_numpy()) for name in names}
+
+    def summed(mask: Any, values: np.ndarray) -> np.ndarray:
+        # float even where no row is summed (np.bincount of no rows gives ints)
+        return _row_sum(ids[mask], values[mask], everyone).astype(np.float64)
+
     data: dict[str, Any] = {
         # 0.5 ** (age / half_life), written exp2(-age / half_life) as the table computes it
-        "engagement_score": _row_sum(ids, weight * np.exp2(-age / half_life_days), everyone),
-        "earlier_score": _row_sum(ids[earlier], weight[earlier], everyone),
-        "recent_score": _row_sum(ids[recent], weight[recent], everyone),
+        "engagement_score": summed(slice(None), weight * np.exp2(-age / half_life_days)),
+        "earlier_score": summed(earlier, weight),
+        "recent_score": summed(recent, weight),
         "recent_delivered": per_customer(recent & (kind == delivered).to_numpy()).to_numpy(),
     }
     for name in names:
@@ -153,24 +174,30 @@ def _reference_engagement(
     half_life=st.sampled_from(DURATIONS),
     window=st.sampled_from(DURATIONS),
     channel=st.sampled_from([None, "feature", "brand"]),
+    block_rows=st.sampled_from([_engagement._BLOCK_ROWS, 7]),
 )
 def test_engagement_table_is_bit_identical_to_the_pandas_restatement(
-    log, missing_ids, cut, weights, half_life, window, channel
+    log, missing_ids, cut, weights, half_life, window, channel, block_rows
 ):
-    """Scores, counts, rates and days since equal a map / value_counts / groupby exactly."""
+    """Scores, counts, rates and days since equal a map / value_counts / groupby exactly.
+
+    Also when the rows are read in many small blocks (sums carry over in row order).
+    """
     log = _with_missing_ids(log, missing_ids)
     times = log["timestamp"]
     as_of = None if cut is None else times.min() + (times.max() - times.min()) * cut
-    out, warned = _run(
-        engagement_table,
-        log,
-        as_of=as_of,
-        weights=weights,
-        half_life=half_life[0],
-        recent_window=window[0],
-        rate_events=RATE_EVENTS,
-        channel_col=channel,
-    )
+    log = _with_window_edges(log, times.max() if as_of is None else as_of, window[1])
+    with patch.object(_engagement, "_BLOCK_ROWS", block_rows):
+        out, warned = _run(
+            engagement_table,
+            log,
+            as_of=as_of,
+            weights=weights,
+            half_life=half_life[0],
+            recent_window=window[0],
+            rate_events=RATE_EVENTS,
+            channel_col=channel,
+        )
     ref, ignored = _reference_engagement(
         log,
         as_of=as_of,

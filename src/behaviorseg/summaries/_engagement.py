@@ -1,9 +1,12 @@
 """Interaction logs → engagement per customer: ``engagement_table``.
 
 The log goes through the event summaries' preparation step
-(:func:`._events._prepare_events`); interaction types are coded once from the
-``weights`` lookup and every per-customer measure is a ``np.bincount`` or a
-``np.maximum.at`` over dense (customer, type) or (customer, channel) cells.
+(:func:`._events._prepare_events`); only the interaction types of ``weights`` are
+looked up (each distinct name once) and channels are coded once. The rows are then
+read in blocks of a few hundred thousand (so the float arithmetic's temporaries stay
+small) and added into dense per-customer cells with ``np.add.at`` and
+``np.maximum.at``, in row order: the sums are the same, bit for bit, as one
+``np.bincount`` over the whole log.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ import pandas as pd
 
 from .._frames import frame_boundary
 from .._validation import as_duration, warn_excluded
-from ._events import _prepare_events
-from ._transactions import _NS_PER_DAY, _to_ns
+from ._events import _name_index, _per_code, _prepare_events, _unknown_rows, _value_codes
+from ._transactions import _NS_PER_DAY, _epoch_ticks, _to_ns
 
 __all__ = ["DEFAULT_ENGAGEMENT_WEIGHTS", "ENGAGEMENT_SEGMENTS", "engagement_table"]
+
+#: Rows per block of the per-row arithmetic: its temporaries stay a few MB and in cache.
+_BLOCK_ROWS = 1 << 18
+_NEVER = np.iinfo(np.int64).min  # "no such row" among the latest times
 
 #: Interaction types and their weight in the engagement score: a delivered message
 #: is no interaction (0); an open is the unit; a click, a comment or a share is a
@@ -179,61 +186,92 @@ def engagement_table(
         as_of=as_of,
     )
     n, k = len(log.customers), len(pairs)
-    kind = log.frame[event_col].map({name: j for j, name in enumerate(names)})
-    kind_arr = kind.to_numpy(dtype=np.float64, na_value=np.nan)
-    known = ~np.isnan(kind_arr)
-    n_unknown = int((~known).sum())
+    delivered, opened, clicked = (names.index(e) for e in rate_events)
+    # Only the interaction types are looked up (each distinct name once); type k marks
+    # a row with another or no name, which adds nothing anywhere.
+    position = _name_index(log.frame[event_col], names)
+    n_unknown, shown = _unknown_rows(log.frame[event_col], position < 0)
     if n_unknown:
-        counts = log.frame[event_col].loc[~known].value_counts(dropna=False).head(3)
-        shown = ", ".join(f"{name!r} ({count})" for name, count in counts.items())
         warn_excluded(
             n_unknown,
             f"rows have event names not in weights (e.g. {shown}) and were ignored; their "
             f"customers stay in the table",
         )
-    codes, types = log.codes[known], kind_arr[known].astype(np.int64)
-    age = (_to_ns(log.as_of) - log.ns[known]) / _NS_PER_DAY
-    weight = np.array([w for _, w in pairs])[types]
+    types = _per_code(np.arange(k, dtype=np.min_scalar_type(k)), position, k)
+    del position
+    channels: pd.Index = pd.Index([])
+    slot_of_row: np.ndarray | None = None  # 0: no channel, j + 1: channels[j]
+    if channel_col is not None:  # only the interactions' channels are read
+        acted = np.flatnonzero((types != delivered) & (types != k))
+        channel_codes, channels = _value_codes(log.frame[channel_col].iloc[acted])
+        slot_of_row = np.zeros(len(types), dtype=np.min_scalar_type(len(channels)))
+        slot_of_row[acted] = channel_codes + 1
+        del acted, channel_codes
+    slots = len(channels) + 1
 
-    count = np.bincount(codes * k + types, minlength=n * k).reshape(n, k)
-    recent = age < window_days
-    earlier = ~recent & (age < 2 * window_days)
-    delivered, opened, clicked = (names.index(e) for e in rate_events)
-    decayed = weight * np.exp2(-age / half_life_days)
+    # Per customer: the decayed score; the weights summed in the recent (2c) and the
+    # earlier (2c + 1) window; rows per (type, in the recent window?); the last time of
+    # an interaction per channel slot. Rows are added in row order, as one bincount
+    # over the whole log would.
+    score = np.zeros(n)
+    windowed = np.zeros(2 * n)
+    counts = np.zeros(2 * n * (k + 1), dtype=np.int64)
+    latest = np.full(n * slots, _NEVER, dtype=np.int64)
+    weight = np.array([w for _, w in pairs] + [0.0])
+    as_of_ns = _to_ns(log.as_of)
+    codes = log.codes
+    ticks, step = _epoch_ticks(log.times)
+    for start in range(0, len(codes), _BLOCK_ROWS):  # blocks bound the temporaries
+        block = slice(start, start + _BLOCK_ROWS)
+        code, kind, ns = codes[block], types[block], ticks[block] * step
+        age = (as_of_ns - ns) / _NS_PER_DAY
+        w = weight[kind]
+        np.add.at(score, code, w * np.exp2(-age / half_life_days))
+        recent = age < window_days
+        np.add.at(windowed, 2 * code + ~recent, w * (age < 2 * window_days))
+        np.add.at(counts, 2 * ((k + 1) * code + kind) + recent, 1)
+        on = (kind != delivered) & (kind != k)  # interactions
+        slot = slots * code[on]
+        if slot_of_row is not None:
+            slot += slot_of_row[block][on]
+        np.maximum.at(latest, slot, ns[on])
+
+    count = counts.reshape(n, k + 1, 2)
+    per_type = count.sum(axis=2)
     data: dict[str, Any] = {
-        "engagement_score": np.bincount(codes, weights=decayed, minlength=n),
-        "earlier_score": np.bincount(codes[earlier], weights=weight[earlier], minlength=n),
-        "recent_score": np.bincount(codes[recent], weights=weight[recent], minlength=n),
-        "recent_delivered": np.bincount(codes[recent & (types == delivered)], minlength=n).astype(
-            np.int64
-        ),
+        "engagement_score": score,
+        "earlier_score": windowed[1::2],
+        "recent_score": windowed[0::2],
+        "recent_delivered": count[:, delivered, 1],
     }
     for j, name in enumerate(names):  # a loop over the interaction types
-        data[f"n_{name}"] = count[:, j].astype(np.int64)
+        data[f"n_{name}"] = per_type[:, j]
     with np.errstate(invalid="ignore", divide="ignore"):
         for label, num, den in (
             ("open_rate", opened, delivered),
             ("click_rate", clicked, delivered),
             ("click_to_open_rate", clicked, opened),
         ):
-            data[label] = np.where(count[:, den] > 0, count[:, num] / count[:, den], np.nan)
-
-    acted = types != delivered
-    data["days_since_last_interaction"] = _days_since_last(codes[acted], age[acted], n)
-    if channel_col is not None:
-        channel = log.frame[channel_col].to_numpy()[known][acted]
-        named = pd.notna(channel)
-        ch_codes, channels = pd.factorize(channel[named], sort=True)
-        a_codes, a_age = codes[acted][named], age[acted][named]
-        for j, name in enumerate(channels):  # a loop over a few channels
-            on = ch_codes == j
-            data[f"days_since_last_{name}"] = _days_since_last(a_codes[on], a_age[on], n)
+            data[label] = np.where(
+                per_type[:, den] > 0, per_type[:, num] / per_type[:, den], np.nan
+            )
+    last = latest.reshape(n, slots)
+    data["days_since_last_interaction"] = _days_since(last.max(axis=1), as_of_ns)
+    named = np.asarray(channels, dtype=object)
+    seen = np.flatnonzero((last[:, 1:] != _NEVER).any(axis=0))
+    for j in seen[np.argsort(named[seen], kind="stable")]:  # a loop over a few channels
+        data[f"days_since_last_{named[j]}"] = _days_since(last[:, j + 1], as_of_ns)
     out: pd.DataFrame = pd.DataFrame(data, index=log.customers)
     return out
 
 
-def _days_since_last(codes: np.ndarray, age: np.ndarray, n: int) -> np.ndarray:
-    """Smallest age per customer code (NaN for customers without rows)."""
-    youngest = np.full(n, np.inf)
-    np.minimum.at(youngest, codes, age)
-    return np.where(np.isinf(youngest), np.nan, youngest)
+def _days_since(latest: np.ndarray, as_of_ns: int) -> np.ndarray:
+    """Days from each latest time (ns) to ``as_of``; NaN where there is none.
+
+    The same number as the smallest of the rows' own ``(as_of - ns) / day``: that
+    division is monotone, so the latest row has the smallest age.
+    """
+    never = latest == _NEVER
+    age = (as_of_ns - np.where(never, as_of_ns, latest)) / _NS_PER_DAY
+    out: np.ndarray = np.where(never, np.nan, age)
+    return out
