@@ -63,38 +63,43 @@ def _small_codes(codes: np.ndarray) -> np.ndarray:
     return codes
 
 
-def _time_order(ns: np.ndarray, buy: np.ndarray) -> np.ndarray | None:
-    """Positions of the rows by (time, views before purchases, row); None if already so.
+def _time_order(ns: np.ndarray) -> np.ndarray | None:
+    """Positions of the rows in time order (stable), or None when they already are.
 
-    In a time-ordered log only the instants where a purchase is logged before a view
-    of the same instant are re-ordered (few rows, by ``lexsort``). Other logs are first
-    put in time order by sorting one packed (instant, row) key per row (a plain sort,
-    several times cheaper than a stable argsort) when it fits in int64.
+    Sorts one packed (instant, row) key per row (a plain sort, several times cheaper
+    than a stable argsort) when it fits in int64.
     """
     n_rows = len(ns)
-    if n_rows > 1 and not bool(np.all(ns[1:] >= ns[:-1])):
-        packed = _instant_keys(ns, np.arange(n_rows), np.int64(n_rows))
-        if packed is None:
-            order = np.argsort(ns, kind="stable")
-        else:
-            order = packed[0]
-            order.sort()
-            order %= n_rows  # the row number, below the instant
-        fix = _time_order(ns[order], buy[order])
-        return order if fix is None else order[fix]
-    late_view = buy[:-1] & ~buy[1:]  # a purchase followed by a view ...
-    late_view &= ns[1:] == ns[:-1]  # ... of the same instant
-    if not late_view.any():
+    if n_rows < 2 or bool(np.all(ns[1:] >= ns[:-1])):
         return None
-    new_instant = np.ones(n_rows, dtype=bool)
-    np.not_equal(ns[1:], ns[:-1], out=new_instant[1:])
-    instant = np.cumsum(new_instant) - 1
-    mixed = np.zeros(int(instant[-1]) + 1, dtype=bool)
-    mixed[instant[1:][late_view]] = True
-    rows = np.flatnonzero(mixed[instant])  # whole instants: contiguous runs of rows
-    order = np.arange(n_rows)
-    order[rows] = rows[np.lexsort((buy[rows], instant[rows]))]
+    packed = _instant_keys(ns, np.arange(n_rows), np.int64(n_rows))
+    if packed is None:
+        return np.argsort(ns, kind="stable")
+    order = packed[0]
+    order.sort()
+    order %= n_rows  # the row number, below the instant
     return order
+
+
+def _late_views(ns: np.ndarray, buy: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where a time-ordered log logs a purchase before a view of the same instant.
+
+    Journeys put the views of an instant before its purchases. Returns the rows of
+    the instants concerned (``slots``, ascending) and the row that goes to each slot
+    (the views, then the purchases, each in row order), or None if there are none.
+    Only those instants are visited: their bounds are found by binary search.
+    """
+    late = buy[:-1] & ~buy[1:]  # a purchase followed by a view ...
+    late &= ns[1:] == ns[:-1]  # ... of the same instant
+    if not late.any():
+        return None
+    instants = np.unique(ns[:-1][late])
+    start = np.searchsorted(ns, instants, side="left")
+    length = np.searchsorted(ns, instants, side="right") - start
+    instant = np.repeat(np.arange(len(instants)), length)
+    slots = np.arange(len(instant)) + np.repeat(start - (np.cumsum(length) - length), length)
+    moved = slots[np.lexsort((buy[slots], instant))]
+    return slots, moved
 
 
 @frame_boundary("events")
@@ -278,8 +283,10 @@ def brand_table(
     )
 
     # --- rows kept, in time order: the key of each is (customer x category, position) ---
-    kept = None if bool(keep.all()) else np.flatnonzero(keep)  # None: every row
-    del keep
+    # Positions and purchase numbers are int32 where they fit (half the memory).
+    index_dtype = np.int32 if len(keep) < np.iinfo(np.int32).max else np.int64
+    kept = None if bool(keep.all()) else np.flatnonzero(keep).astype(index_dtype)
+    del keep, is_view
     ns, buy, group = _take(log.ns, kept), _take(is_buy, kept), _take(log.codes, kept)
     del log, is_buy
     n_categories = 1
@@ -288,9 +295,9 @@ def brand_table(
         n_categories = int(category.max()) + 1
         group = group * np.int64(n_categories) + category
         del category
-    order = _time_order(ns, buy)
+    order = _time_order(ns)
     if order is not None:
-        kept = order if kept is None else kept[order]
+        kept = order.astype(index_dtype) if kept is None else kept[order]
         ns, buy, group = ns[order], buy[order], group[order]
         del order
     n_rows = len(ns)
@@ -298,43 +305,54 @@ def brand_table(
     if (int(group.max()) + 1) * 2 * n_rows > np.iinfo(np.int64).max:
         group_ids, group = np.unique(group, return_inverse=True)
     # Sorting (group, position, purchase flag) keys gives the journey order: by group,
-    # time, views before purchases at an instant, then row.
+    # time, views before purchases at an instant, then row. A row's position is its
+    # place in (time, views first, row) order: its own row number but where a purchase
+    # is logged before a view of its instant; ``kept`` maps positions back to rows.
     key = group * np.int64(2 * n_rows)
     del group
     key += np.arange(0, 2 * n_rows, 2)
     key += buy
+    late = _late_views(ns, buy)
     del buy
+    if late is not None:
+        slots, moved = late
+        key[moved] += 2 * (slots - moved)
+        if kept is None:
+            kept = np.arange(n_rows, dtype=index_dtype)
+        kept[slots] = kept[moved]  # our own array: rows of positions
+        del late, slots, moved
     key.sort()
-    is_buy_row = (key & 1).astype(bool)
+    is_buy_row = np.bitwise_and(key, 1, out=np.empty(n_rows, np.int8), casting="unsafe")
+    is_buy_row = is_buy_row.view(bool)
     key >>= 1  # group * n_rows + position
-    views = np.flatnonzero(~is_buy_row)
-    view_key = key[views]
     buy_key = key[is_buy_row]
-    del key, is_buy_row
-    n_buys = len(buy_key)
-
+    view_key = key[~is_buy_row]
+    del key
     # Purchase k (in journey order) owns the views of its group after purchase k-1 and up
     # to it: a view's purchase is the number of purchases sorted before it.
-    journey = views - np.arange(len(views))
-    del views
-    buy_position = buy_key % n_rows
+    journey = np.cumsum(is_buy_row, dtype=index_dtype)[~is_buy_row]
+    del is_buy_row
+    n_buys = len(buy_key)
+    buy_position = (buy_key % n_rows).astype(index_dtype)
     buy_group = buy_key // n_rows
+    # The view's purchase is of its group if the view's key is not below the group's
+    # first key (a view after the last purchase reads the sentinel).
+    group_start = np.append(buy_key - buy_position, np.iinfo(np.int64).max)
     del buy_key
-    view_position = view_key % n_rows
-    view_key //= n_rows  # the view's group
-    next_buy = np.minimum(journey, n_buys - 1)
-    in_journey = journey < n_buys
-    in_journey &= buy_group[next_buy] == view_key
+    in_journey = view_key >= group_start[journey]
+    del group_start
+    view_key %= n_rows
+    view_position = view_key.astype(index_dtype)[in_journey]
     del view_key
-    buy_ns = ns[buy_position]
-    if window_ns is not None:
-        in_journey &= ns[view_position] >= buy_ns[next_buy] - window_ns
-    del next_buy
     journey = journey[in_journey]
-    view_position = view_position[in_journey]
     del in_journey
+    buy_ns = ns[buy_position]
     view_ns = ns[view_position]
     del ns
+    if window_ns is not None:
+        within = view_ns >= (buy_ns - window_ns)[journey]
+        journey, view_position, view_ns = journey[within], view_position[within], view_ns[within]
+        del within
     view_rows = view_position if kept is None else kept[view_position]
     buy_rows = buy_position if kept is None else kept[buy_position]
     del view_position, buy_position, kept
