@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from behaviorseg.exceptions import DataValidationError, RowsExcludedWarning
-from behaviorseg.kpi import cohort_retention
+from behaviorseg.kpi import _cohorts, cohort_retention
 from behaviorseg.summaries import session_table, split_sessions
 
 #: Origin of every log: a week before the 2024 spring daylight saving change in Europe.
@@ -322,12 +323,14 @@ def _acquisition(log: pd.DataFrame, kind: str, seed: int) -> Any:
     cut=st.sampled_from([None, 0.5, 0.9]),
     acquisition_kind=st.sampled_from(["first", "first", "column", "series"]),
     seed=st.integers(0, 2**16),
+    bitmap=st.booleans(),
 )
 def test_cohort_retention_is_bit_identical_to_to_period_groupbys(
-    log, period, cut, acquisition_kind, seed
+    log, period, cut, acquisition_kind, seed, bitmap
 ):
     """Every cell (period, sizes, counts, shares) and the index equal the to_period /
-    groupby restatement, for first-purchase cohorts and given acquisition dates."""
+    groupby restatement, for first-purchase cohorts and given acquisition dates, with
+    the active (customer, period) pairs found by a bitmap or by sorting their keys."""
     log = log.copy()
     if acquisition_kind == "series" and period == "D":
         period = "W"  # daily cohorts over years of sign-ups: a very tall matrix
@@ -346,7 +349,11 @@ def test_cohort_retention_is_bit_identical_to_to_period_groupbys(
         with pytest.raises(DataValidationError, match="acquired after as_of"):
             _quiet(cohort_retention, log, period=period, as_of=as_of, acquisition=acquisition)
         return
-    out = _quiet(cohort_retention, log, period=period, as_of=as_of, acquisition=acquisition)
+    budget = (_cohorts._BITMAP_BYTES_PER_ROW, _cohorts._BITMAP_MIN_BYTES) if bitmap else (0, 0)
+    with mock.patch.multiple(
+        _cohorts, _BITMAP_BYTES_PER_ROW=budget[0], _BITMAP_MIN_BYTES=budget[1]
+    ):
+        out = _quiet(cohort_retention, log, period=period, as_of=as_of, acquisition=acquisition)
     pd.testing.assert_frame_equal(out, expected, check_exact=True)
     pd.testing.assert_frame_equal(log, before, check_exact=True)
 
@@ -369,3 +376,43 @@ def test_cohort_retention_warns_with_the_count_of_late_rows(log, cut):
     assert late == ([late[0]] if n_late else [])
     if n_late:
         assert late[0].startswith(f"{n_late} rows are after as_of")
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+@pytest.mark.parametrize("period", ["D", "W", "M", "Q", "Y"])
+def test_period_ordinals_match_to_period_in_every_unit(unit, period):
+    """Casting the times from their own unit floors like pandas' periods, before 1970 too."""
+    times = pd.Series(pd.date_range("1965-12-25", "1971-01-10", freq="13h") + pd.Timedelta("7s"))
+    times = times.dt.as_unit(unit)
+    expected = times.dt.to_period(period).array.asi8
+    np.testing.assert_array_equal(_cohorts._ordinals(times, period), expected)
+
+
+@pytest.mark.parametrize("numbered", [False, True])
+def test_split_sessions_output_never_writes_through_to_the_input(numbered):
+    """The output shares no writable data with the caller's frame: writing to it
+    (carried columns included) leaves the input as it was."""
+    log = _random_log(
+        3, n_rows=50, n_customers=4, id_kind="compact", missing_ids=False, time_sorted=True,
+        unit="us", tz=None, step_seconds=600, n_slots=40, jitter=False, index_kind="range",
+    )  # fmt: skip
+    before = log.copy()
+    out = split_sessions(log, number_col="n" if numbered else None)
+    out.loc[out.index[0], "value"] = -1.0
+    out.loc[out.index[1], "customer_id"] = -7
+    out["event"] = "changed"
+    pd.testing.assert_frame_equal(log, before, check_exact=True)
+
+
+def test_acquisition_column_of_strings_is_parsed_like_datetimes():
+    """Acquisition dates given as strings give the table of the same dates as datetimes."""
+    log = _random_log(
+        5, n_rows=80, n_customers=6, id_kind="string", missing_ids=False, time_sorted=False,
+        unit="s", tz=None, step_seconds=6 * 3600, n_slots=400, jitter=False, index_kind="range",
+    )  # fmt: skip
+    firsts = log.groupby("customer_id")["timestamp"].transform("min")
+    as_dates = log.assign(signup=firsts - pd.Timedelta(days=40))
+    as_strings = as_dates.assign(signup=as_dates["signup"].dt.strftime("%Y-%m-%d %H:%M:%S"))
+    expected = _quiet(cohort_retention, as_dates, acquisition="signup")
+    out = _quiet(cohort_retention, as_strings, acquisition="signup")
+    pd.testing.assert_frame_equal(out, expected, check_exact=True)

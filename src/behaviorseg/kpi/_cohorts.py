@@ -15,6 +15,11 @@ from ._common import _safe_divide
 
 __all__ = ["cohort_retention"]
 
+#: The (customer, period) pairs are marked in a bitmap when it takes at most this many
+#: bytes per row (plus ``_BITMAP_MIN_BYTES``); beyond, their packed keys are sorted.
+_BITMAP_BYTES_PER_ROW = 8
+_BITMAP_MIN_BYTES = 1024
+
 # Periods whose pandas ordinals numpy computes directly from datetime64 (days since
 # 1970-01-01, weeks ending on Sunday, months since 1970-01, quarters = months // 3,
 # years since 1970): (unit, shift, step) with ordinal = (ticks + shift) // step (+ 1
@@ -51,14 +56,22 @@ def _local(times: pd.Series) -> pd.Series:
 
 
 def _ordinals(times: pd.Series, period: str) -> np.ndarray:
-    """pandas period ordinal of ``period`` per row, in local time."""
+    """pandas period ordinal of ``period`` per row, in local time (a fresh array).
+
+    For D, W, M, Q and Y numpy casts the times from their own unit straight to days,
+    months or years (flooring, as periods do, before 1970 too), and the week and
+    quarter arithmetic is done in place: one row-length array in all.
+    """
     local = _local(times)
     if period in _NUMPY_UNITS:
         unit, shift, step = _NUMPY_UNITS[period]
-        values = local.to_numpy(dtype="datetime64[ns]").astype(f"datetime64[{unit}]")
+        values = local.to_numpy().astype(f"datetime64[{unit}]")
         ordinals: np.ndarray = values.view(np.int64)
         if step > 1:
-            ordinals = (ordinals + shift) // step + (1 if period == "W" else 0)
+            ordinals += shift
+            ordinals //= step
+            if period == "W":
+                ordinals += 1
         return ordinals
     out: np.ndarray = local.dt.to_period(period).array.asi8
     return out
@@ -91,18 +104,53 @@ def _acquisition_series(
     return acquisition.index, _ordinals(dates, period)
 
 
-def _distinct(keys: np.ndarray, n_keys: int) -> np.ndarray:
-    """The distinct values of ``keys`` (ints in ``[0, n_keys)``), in any order.
+def _distinct_pairs(keys: np.ndarray, n_customers: int, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (customer, period) keys ``customer * span + period``, sorted, and the
+    number of them per customer.
 
-    A mark per possible key when there are not many more keys than rows (no hashing,
-    no sort), a hash otherwise.
+    A mark per possible key when the marks take at most ``_BITMAP_BYTES_PER_ROW``
+    bytes per row (no hashing, no sort); otherwise ``keys`` are sorted in place and
+    the first of each run is kept (no hash table either).
     """
-    if n_keys <= 8 * len(keys) + 1024:
-        seen = np.zeros(n_keys, dtype=bool)
-        seen[keys] = True
+    if n_customers * span <= _BITMAP_BYTES_PER_ROW * len(keys) + _BITMAP_MIN_BYTES:
+        seen = np.zeros((n_customers, span), dtype=bool)
+        seen.ravel()[keys] = True
+        per_customer: np.ndarray = np.count_nonzero(seen, axis=1)
         found: np.ndarray = np.flatnonzero(seen)
-        return found
-    out: np.ndarray = pd.unique(keys)
+        return found, per_customer
+    keys.sort()
+    first = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    distinct: np.ndarray = keys[first]
+    del first
+    bounds = np.searchsorted(distinct, np.arange(n_customers + 1, dtype=np.int64) * span)
+    return distinct, np.diff(bounds)
+
+
+def _acquisition_column(
+    dates: pd.Series, codes: np.ndarray, customers: pd.Index, *, column: str, customer_col: str
+) -> np.ndarray:
+    """Per customer code, the local acquisition time repeated on each of its rows.
+
+    The earliest and latest date of each customer are compared in the column's own
+    unit (``minimum.at``/``maximum.at``, no sort, no groupby); several dates for one
+    customer are an error.
+    """
+    local = _local(dates).to_numpy()
+    ticks = local.view(np.int64)
+    low = np.full(len(customers), np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(len(customers), np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(low, codes, ticks)
+    np.maximum.at(high, codes, ticks)
+    several = low != high
+    if several.any():
+        raise DataValidationError(
+            f"column {column!r} (acquisition) holds several dates for "
+            f"{int(several.sum())} customers (e.g. {customers[several][0]!r}); it must "
+            f"repeat each customer's one acquisition date, e.g. "
+            f"df.groupby({customer_col!r})[{column!r}].transform('min')"
+        )
+    out: np.ndarray = low.view(local.dtype)
     return out
 
 
@@ -198,9 +246,12 @@ def cohort_retention(
     period, so offset 0 has share 1. Cohort ``c``'s share at offset ``k`` is
     then :func:`retention_rate` of the customers of ``c`` with
     ``base_period=c`` and ``next_period=c + k``. The computation is
-    vectorised: one period ordinal per row, the distinct (customer, period)
-    pairs by hashing one int64 key, and the counts per (cohort, offset) by
-    ``np.bincount``; there is no loop over customers or cohorts.
+    vectorised: one period ordinal per row (cast from the times' own unit),
+    the distinct (customer, period) pairs by marking one int64 key per row in
+    a bitmap (or, when the bitmap would be large, by sorting the keys; never a
+    hash table), and the counts per (cohort, offset) by ``np.bincount``; there
+    is no loop over customers or cohorts. Besides the log, it holds about two
+    row-length int64 arrays at a time.
 
     Examples
     --------
@@ -241,73 +292,95 @@ def cohort_retention(
         other_cols={"acquisition": acquisition if isinstance(acquisition, str) else None},
         as_of=as_of,
     )
-    stamp, times, codes, customers = log.as_of, log.times, log.codes, log.customers
+    stamp, times, customers, codes = log.as_of, log.times, log.customers, log.codes
+    acquisition_dates = (
+        to_datetime(log.frame[acquisition], column=acquisition)
+        if isinstance(acquisition, str)
+        else None
+    )
+    del log  # row-length arrays stay alive only as long as they are used below
     last = int(_ordinals(pd.Series([stamp]), freq)[0])
     row_period = _ordinals(times, freq)
 
+    cohort_of: np.ndarray | None = None  # per customer; None: the first active period
     if isinstance(acquisition, pd.Series):
         acquired_ids, cohort_of = _acquisition_series(acquisition, times=times, period=freq)
         position = acquired_ids.get_indexer(customers)  # per customer of the log
-        unknown = position[codes] < 0
+        codes = position[codes]
+        unknown = codes < 0
         if unknown.any():
             warn_excluded(
                 int((position < 0).sum()),
                 f"customers of transactions are not in acquisition (their {int(unknown.sum())} "
                 f"rows are ignored); add their acquisition dates to count them",
             )
-        codes, row_period = position[codes][~unknown], row_period[~unknown]
+            codes, row_period = codes[~unknown], row_period[~unknown]
+        del unknown
         customers = acquired_ids
-    elif isinstance(acquisition, str):
-        dates = to_datetime(log.frame[acquisition], column=acquisition)
-        ns = _local(dates).to_numpy(dtype="datetime64[ns]").view(np.int64)
-        bounds = pd.DataFrame({"ns": ns}).groupby(codes)["ns"].agg(["min", "max"])
-        several = (bounds["min"] != bounds["max"]).to_numpy()
-        if several.any():
+    elif acquisition_dates is not None:
+        acquired_at = _acquisition_column(
+            acquisition_dates,
+            codes,
+            customers,
+            column=str(acquisition),
+            customer_col=customer_col,
+        )
+        cohort_of = _ordinals(pd.Series(acquired_at), freq)
+    late = np.zeros(len(customers), dtype=bool)
+    if cohort_of is not None:
+        late = cohort_of > last
+        if late.all():
             raise DataValidationError(
-                f"column {acquisition!r} (acquisition) holds several dates for "
-                f"{int(several.sum())} customers (e.g. {customers[several][0]!r}); it must "
-                f"repeat each customer's one acquisition date, e.g. "
-                f"df.groupby({customer_col!r})[{acquisition!r}].transform('min')"
+                f"every customer was acquired after as_of={stamp}; there is no cohort to follow"
             )
-        first_row = np.unique(codes, return_index=True)[1]
-        cohort_of = np.empty(len(customers), dtype=np.int64)
-        cohort_of[codes[first_row]] = _ordinals(dates.iloc[first_row], freq)
-    codes = np.asarray(codes, dtype=np.int64)
-
-    # One int64 key per row, (customer, period): each distinct key is one customer
-    # active in one period. Hashing it is the only pass over the rows.
-    low = int(row_period.min()) if len(row_period) else last
-    span = last - low + 1
-    pairs = _distinct(codes * np.int64(span) + (row_period - low), len(customers) * span)
-    pair_codes = pairs // span
-    pair_period = pairs % span + low
-    if acquisition is None:  # the period of the first transaction
-        cohort_of = np.full(len(customers), last, dtype=np.int64)
-        np.minimum.at(cohort_of, pair_codes, pair_period)
-    late = cohort_of > last
-    if late.all():
-        raise DataValidationError(
-            f"every customer was acquired after as_of={stamp}; there is no cohort to follow"
-        )
-    if late.any():
-        warn_excluded(
-            int(late.sum()),
-            f"customers were acquired after as_of={stamp} and were left out",
-        )
-    offset = pair_period - cohort_of[pair_codes]
-    keep = ~late[pair_codes] & (offset >= 0)
-    if not keep.all():
-        early = (row_period < cohort_of[codes]) & ~late[codes]
+        if late.any():
+            warn_excluded(
+                int(late.sum()),
+                f"customers were acquired after as_of={stamp} and were left out",
+            )
+        # Rows of customers acquired after as_of, and activity before acquisition, are
+        # dropped row by row, so that every (customer, period) pair left is counted.
+        acquired_in = cohort_of[codes]
+        early = row_period < acquired_in
+        drop = acquired_in > last
+        del acquired_in
+        early &= ~drop
         warn_excluded(
             int(early.sum()),
             "rows are activity before the customer's acquisition period and were ignored",
         )
+        drop |= early
+        del early
+        if drop.any():
+            codes, row_period = codes[~drop], row_period[~drop]
+        del drop
+
+    # One int64 key per row, (customer, period relative to the first active one), built
+    # in the codes' own buffer (ours alone once the log is gone): each distinct key is
+    # one customer active in one period.
+    low = int(row_period.min()) if len(row_period) else last
+    span = last - low + 1
+    row_period -= low
+    key = codes if codes.flags.owndata and codes.flags.writeable else codes.copy()
+    del codes
+    key *= span
+    key += row_period
+    del row_period
+    pairs, per_customer = _distinct_pairs(key, len(customers), span)  # may sort ``key``
+    del key
+    if cohort_of is None:  # the period of the first transaction: each customer's first pair
+        cohort_of = pairs[np.cumsum(per_customer) - per_customer] % span + low
     acquired = cohort_of[~late]
     first, final = int(acquired.min()), int(acquired.max())
     n_cohorts = final - first + 1
     n_offsets = last - first + 1
-    cells = (cohort_of[pair_codes[keep]] - first) * n_offsets + offset[keep]
-    active = np.bincount(cells, minlength=n_cohorts * n_offsets).reshape(n_cohorts, n_offsets)
+    # The cell of pair c * span + p is (cohort - first) * n_offsets + (p + low - cohort):
+    # the pair plus a shift per customer, added run by run (pairs are sorted by customer).
+    customer_shift = (cohort_of - first) * n_offsets + low - cohort_of
+    customer_shift -= np.arange(len(customers), dtype=np.int64) * span
+    pairs += np.repeat(customer_shift, per_customer)
+    active = np.bincount(pairs, minlength=n_cohorts * n_offsets).reshape(n_cohorts, n_offsets)
+    del pairs
     sizes = np.bincount(acquired - first, minlength=n_cohorts)
 
     # The observed cells: offsets 0 .. last - cohort for every cohort.
