@@ -30,6 +30,9 @@ from ._transactions import _NS_PER_DAY, _instant_keys
 
 __all__ = ["brand_table"]
 
+#: Largest journey sort key; groups are renumbered densely when theirs would not fit.
+_KEY_LIMIT = int(np.iinfo(np.int64).max)
+
 
 def _names(value: str | Sequence[str], param: str) -> tuple[str, ...]:
     names = (value,) if isinstance(value, str) else tuple(value)
@@ -72,12 +75,15 @@ def _time_order(ns: np.ndarray) -> np.ndarray | None:
     n_rows = len(ns)
     if n_rows < 2 or bool(np.all(ns[1:] >= ns[:-1])):
         return None
-    packed = _instant_keys(ns, np.arange(n_rows), np.int64(n_rows))
+    dtype = np.int32 if n_rows < np.iinfo(np.int32).max else np.int64
+    packed = _instant_keys(ns, np.arange(n_rows, dtype=dtype), np.int64(n_rows))
     if packed is None:
-        return np.argsort(ns, kind="stable")
-    order = packed[0]
-    order.sort()
-    order %= n_rows  # the row number, below the instant
+        return np.argsort(ns, kind="stable").astype(dtype)
+    key = packed[0]
+    del packed
+    key.sort()
+    key %= n_rows  # the row number, below the instant
+    order: np.ndarray = key.astype(dtype)
     return order
 
 
@@ -296,13 +302,15 @@ def brand_table(
         group = group * np.int64(n_categories) + category
         del category
     order = _time_order(ns)
-    if order is not None:
-        kept = order.astype(index_dtype) if kept is None else kept[order]
-        ns, buy, group = ns[order], buy[order], group[order]
+    if order is not None:  # one array at a time: each replaces its unordered self
+        kept = order if kept is None else kept[order]
+        ns = ns[order]
+        buy = buy[order]
+        group = group[order]
         del order
     n_rows = len(ns)
     group_ids = None  # group number -> group value, when the values had to be renumbered
-    if (int(group.max()) + 1) * 2 * n_rows > np.iinfo(np.int64).max:
+    if (int(group.max()) + 1) * 2 * n_rows > _KEY_LIMIT:
         group_ids, group = np.unique(group, return_inverse=True)
     # Sorting (group, position, purchase flag) keys gives the journey order: by group,
     # time, views before purchases at an instant, then row. A row's position is its
