@@ -27,6 +27,13 @@ __all__ = ["LIFECYCLE_STATUSES", "lifecycle_table"]
 LIFECYCLE_STATUSES: tuple[str, ...] = ("new", "active", "reactivated", "at risk", "lapsed")
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
+_CHUNK = 1 << 20  # rows per slice where a row-length temporary is avoided
+_GAP_COLUMNS = (
+    "median_gap_days",
+    "median_earlier_gap_days",
+    "last_gap_days",
+    "longest_earlier_gap_days",
+)
 
 #: Units tried, coarsest first, when packed keys in the time column's own unit would
 #: overflow int64 (in nanoseconds: day, hour, minute, second, millisecond, microsecond).
@@ -37,72 +44,103 @@ def _coarsest_unit(ticks: np.ndarray, step: int) -> int:
     """The coarsest unit of ``_UNITS_NS`` that divides every tick, in ticks (1 if none).
 
     ``step`` is the number of nanoseconds per tick. A 1024-row probe rules most units
-    out before a full pass.
+    out; the full check runs in slices (no row-length temporary) and stops at the
+    first slice with a remainder.
     """
     for unit_ns in _UNITS_NS:
         if unit_ns <= step or unit_ns % step:
             continue
         unit = unit_ns // step
-        if not (ticks[:1024] % unit).any() and not (ticks % unit).any():
+        if not (ticks[:1024] % unit).any() and not any(
+            (ticks[begin : begin + _CHUNK] % unit).any() for begin in range(0, len(ticks), _CHUNK)
+        ):
             return unit
     return 1
 
 
-def _by_customer_then_time(
-    codes: np.ndarray, times: np.ndarray, low: int, width: int, n: int, *, distinct: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Purchases sorted by customer, then time: ``(code, key, origin)`` per purchase.
+def _packed_purchases(
+    codes: np.ndarray, ticks: np.ndarray, unit: int, low: int, width: int, *, distinct: bool
+) -> np.ndarray:
+    """The keys ``code * width + ticks // unit - low`` of the purchases, sorted.
 
-    ``times`` lie in ``[low, low + width)`` and ``codes`` below ``n``; the time of a
-    purchase is ``key - origin[code] + low``. Keys are ``code * width + time - low``,
-    sorted in one pass, when they fit in int64; otherwise the pairs go through
-    ``np.lexsort`` and the key is ``time - low``. With ``distinct``, repeated
-    (customer, time) pairs are kept once.
+    Built in place in ``codes`` (overwritten), adding the times slice by slice; the
+    caller has checked that the keys fit in int64. With ``distinct``, repeated keys
+    (rows of one customer at one instant) are kept once.
     """
-    if n * width <= _INT64_MAX:
-        key = codes * np.int64(width)
-        key += times
-        key -= low
-        key.sort()
-        if distinct:
-            key = key[np.concatenate(([True], key[1:] != key[:-1]))]
-        return key // width, key, np.arange(n, dtype=np.int64) * width
+    key = codes
+    key *= width
+    for begin in range(0, len(key), _CHUNK):
+        offset = ticks[begin : begin + _CHUNK] // unit
+        offset -= low
+        key[begin : begin + _CHUNK] += offset
+    key.sort()
+    if distinct:
+        repeated = key[1:] == key[:-1]
+        if repeated.any():
+            key = key[np.concatenate(([True], ~repeated))]
+    return key
+
+
+def _lexsorted_purchases(
+    codes: np.ndarray, times: np.ndarray, *, distinct: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and times of the purchases sorted by customer, then time (``np.lexsort``:
+    for times too wide to pack with the customer code in one int64)."""
     order = np.lexsort((times, codes))
-    code, key = codes[order], times[order] - low
+    code, time = codes[order], times[order]
     del order
     if distinct:
-        keep = np.concatenate(([True], (key[1:] != key[:-1]) | (code[1:] != code[:-1])))
-        code, key = code[keep], key[keep]
-    return code, key, np.zeros(n, dtype=np.int64)
+        keep = np.concatenate(([True], (time[1:] != time[:-1]) | (code[1:] != code[:-1])))
+        code, time = code[keep], time[keep]
+    return code, time
 
 
-def _sorted_gaps(
-    p_code: np.ndarray, gaps: np.ndarray, n: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The gaps of every customer in order of size, grouped by customer code.
+def _gap_columns(
+    sorted_gaps: np.ndarray,
+    origin: np.ndarray,
+    g_code: np.ndarray | None,
+    n_gaps: np.ndarray,
+    last_gap: np.ndarray,
+    ns_per_unit: int,
+) -> dict[str, np.ndarray]:
+    """The gap columns of every customer code (NaN where the gaps do not exist).
 
-    ``p_code`` and ``gaps`` are the customer code of each purchase in customer, then
-    time order and the differences of consecutive purchase times; both are overwritten.
-    Returns ``(sorted, origin, g_code)``: the gap at position ``i`` of customer ``c`` is
-    ``sorted[i] - origin[c]``. The gaps are packed as ``code * (largest gap + 1) +
-    gap`` and sorted in one pass when that fits in int64, and ``g_code`` is None (the
-    packed gaps are in order across customers too: ``searchsorted`` finds a customer's
-    gap). Otherwise they go through ``np.lexsort`` and ``g_code`` is the customer code
-    of each sorted gap.
+    ``sorted_gaps`` holds each customer's gaps in order of size, customer after
+    customer (``n_gaps`` of them): the gap of customer ``c`` is ``sorted_gaps[i] -
+    origin[c]``; ``g_code`` is None when the packed gaps are in order across customers
+    too, else the customer code of each gap. ``last_gap`` is the gap before the last
+    purchase of each customer with a gap. Gaps are in units of ``ns_per_unit``.
     """
-    same = p_code[1:] == p_code[:-1]  # consecutive purchases of one customer
-    width = int(gaps.max(where=same, initial=0)) + 1
-    if n * width <= _INT64_MAX:
-        p_code *= width  # the codes are not needed any more: scaled in place
-        gaps += p_code[1:]
-        packed = gaps[same]
-        del gaps
-        packed.sort()
-        return packed, np.arange(n, dtype=np.int64) * width, None
-    g_code, g = p_code[1:][same], gaps[same]
-    del gaps
-    order = np.lexsort((g, g_code))
-    return g[order], np.zeros(n, dtype=np.int64), g_code[order]
+    n = len(n_gaps)
+    start = np.cumsum(n_gaps) - n_gaps  # each customer's first gap in sorted_gaps
+
+    def days(rank: np.ndarray, who: np.ndarray) -> np.ndarray:
+        """Days of the gap at ``rank`` (in order of size) of each customer in ``who``."""
+        ns: np.ndarray = (sorted_gaps[start[who] + rank] - origin[who]) * ns_per_unit
+        return ns / _NS_PER_DAY
+
+    repeat = n_gaps >= 1
+    k = n_gaps[repeat]
+    columns = {name: np.full(n, np.nan) for name in _GAP_COLUMNS}
+    columns["median_gap_days"][repeat] = (days((k - 1) // 2, repeat) + days(k // 2, repeat)) / 2.0
+    columns["last_gap_days"][repeat] = last_gap * ns_per_unit / _NS_PER_DAY
+    # The gaps before the last one are the sorted gaps without one copy of the last
+    # gap, the first at or above it (rank ``skip``): ranks from ``skip`` on move up one.
+    earlier = n_gaps >= 2
+    k = n_gaps[earlier]
+    final = last_gap[earlier[repeat]]
+    if g_code is None:
+        skip = np.searchsorted(sorted_gaps, origin[earlier] + final) - start[earlier]
+    else:  # count each customer's gaps below the last one
+        final_by_code = np.zeros(n, dtype=np.int64)
+        final_by_code[earlier] = final
+        skip = np.bincount(g_code[sorted_gaps < final_by_code[g_code]], minlength=n)[earlier]
+    low, high, top = (k - 2) // 2, (k - 1) // 2, k - 2
+    columns["median_earlier_gap_days"][earlier] = (
+        days(low + (low >= skip), earlier) + days(high + (high >= skip), earlier)
+    ) / 2.0
+    columns["longest_earlier_gap_days"][earlier] = days(top + (top >= skip), earlier)
+    return columns
 
 
 @frame_boundary("transactions")
@@ -214,75 +252,75 @@ def lifecycle_table(
     if len(codes) == 0:  # nobody bought: the error (and warning) rfm_table gives
         _keep_buyers(np.zeros(n, dtype=bool), customers)
 
-    # Times in the coarsest unit that keeps (customer, time) keys inside int64.
+    # Times are counted in the coarsest unit that keeps (customer, time) keys in int64.
     low, high = int(ticks.min()), int(ticks.max())
     unit = 1 if n * (high - low + 1) <= _INT64_MAX else _coarsest_unit(ticks, step)
-    times = ticks if unit == 1 else ticks // unit
-    del ticks
-    low, high = low // unit, high // unit
     ns_per_unit = unit * step
-
-    latest: np.ndarray | None = None
+    low, width = low // unit, high // unit - low // unit + 1
+    latest: np.ndarray | None = None  # with orders: rfm_table's latest purchase row
     if orders is not None:
         # A purchase is a distinct (customer, order) pair, at its earliest purchase row.
+        times = ticks // unit
         order_codes, uniques = pd.factorize(orders.to_numpy())
         n_orders = np.int64(max(len(uniques), 1))
         pairs, inverse = np.unique(codes * n_orders + order_codes, return_inverse=True)
-        start = np.full(len(pairs), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(start, inverse.ravel(), times)
-        latest = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)  # rfm_table's last row
+        ticks = np.full(len(pairs), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(ticks, inverse.ravel(), times)
+        latest = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
         np.maximum.at(latest, codes, times)
-        codes, times = pairs // n_orders, start
-        del order_codes, uniques, pairs, inverse, start
-    p_code, key, origin = _by_customer_then_time(
-        codes, times, low, high - low + 1, n, distinct=orders is None
-    )
-    del codes, times, orders
+        codes, unit = pairs // n_orders, 1  # the pairs' times are in units already
+        del times, order_codes, uniques, pairs, inverse
 
+    # The purchases by customer, then time: ``key`` grows with the time within a
+    # customer, ``key - origin[code]`` is the time (from ``low``).
+    packed = n * width <= _INT64_MAX
+    if packed:  # the row codes are not needed after this: the keys overwrite them
+        key = _packed_purchases(codes, ticks, unit, low, width, distinct=orders is None)
+        del codes
+        p_code = key // width
+        origin = np.arange(n, dtype=np.int64) * width
+    else:
+        p_code, key = _lexsorted_purchases(codes, ticks // unit - low, distinct=orders is None)
+        del codes
+        origin = np.zeros(n, dtype=np.int64)
+    del ticks, orders
     purchases = np.bincount(p_code, minlength=n)
     buyer = purchases > 0
     ends = np.cumsum(purchases) - 1  # position of each customer's last purchase
     first = key[(ends - purchases + 1)[buyer]] - origin[buyer] + low
     last = key[ends[buyer]] - origin[buyer] + low if latest is None else latest[buyer]
-    # Gaps per customer (purchases - 1 of them), their group starts in the sorted gaps.
-    n_gaps = np.maximum(purchases - 1, 0)
-    g_start = np.cumsum(n_gaps) - n_gaps
+    n_gaps = np.maximum(purchases - 1, 0)  # gaps between consecutive purchases
     repeat = n_gaps >= 1
     last_gap = key[ends[repeat]] - key[ends[repeat] - 1]
-    gaps = np.diff(key)
-    del key
-    sorted_gaps, g_origin, g_code = _sorted_gaps(p_code, gaps, n)
-    del p_code, gaps
 
-    def at(rank: np.ndarray, who: np.ndarray) -> np.ndarray:
-        """Days of the gap of each customer ``who`` at ``rank`` in order of size."""
-        picked: np.ndarray = (sorted_gaps[g_start[who] + rank] - g_origin[who]) * ns_per_unit
-        return picked / _NS_PER_DAY
-
-    k = n_gaps[repeat]
-    median_gap = np.full(n, np.nan)
-    median_gap[repeat] = (at((k - 1) // 2, repeat) + at(k // 2, repeat)) / 2.0
-    last_gap_days = np.full(n, np.nan)
-    last_gap_days[repeat] = last_gap * ns_per_unit / _NS_PER_DAY
-    # The gaps before the last one: the sorted gaps without one copy of the last gap,
-    # the first at or above it (rank ``skip``): ranks from ``skip`` on move up by one.
-    earlier = n_gaps >= 2
-    k = n_gaps[earlier]
-    final = last_gap[earlier[repeat]]
-    if g_code is None:
-        skip = np.searchsorted(sorted_gaps, g_origin[earlier] + final) - g_start[earlier]
-    else:  # count each customer's gaps below the last one
-        final_by_code = np.zeros(n, dtype=np.int64)
-        final_by_code[earlier] = final
-        skip = np.bincount(g_code[sorted_gaps < final_by_code[g_code]], minlength=n)[earlier]
-
-    def earlier_at(rank: np.ndarray) -> np.ndarray:
-        return at(rank + (rank >= skip), earlier)
-
-    median_earlier = np.full(n, np.nan)
-    median_earlier[earlier] = (earlier_at((k - 2) // 2) + earlier_at((k - 1) // 2)) / 2.0
-    longest = np.full(n, np.nan)
-    longest[earlier] = earlier_at(k - 2)
+    # The gaps by customer, then size. Gap keys ``code * width + gap`` (``width`` larger
+    # than any gap) are written over the codes: the gap before purchase i is key[i] -
+    # key[i - 1] when purchase i - 1 is the same customer's (other positions are left
+    # out; subtracting first keeps the kept ones inside int64 all along).
+    same = p_code[1:] == p_code[:-1]
+    if not packed:  # the widest gap decides whether gap keys fit
+        width = int(np.diff(key).max(where=same, initial=0)) + 1
+    g_code: np.ndarray | None = None
+    if n * width <= _INT64_MAX:
+        p_code *= width
+        p_code[1:] -= key[:-1]
+        p_code[1:] += key[1:]
+        del key
+        sorted_gaps = p_code[1:][same]
+        del p_code
+        sorted_gaps.sort()
+        g_origin = np.arange(n, dtype=np.int64) * width
+    else:
+        gaps = np.diff(key)[same]
+        g_code = p_code[1:][same]
+        del key, p_code
+        order = np.lexsort((gaps, g_code))
+        sorted_gaps, g_code = gaps[order], g_code[order]
+        g_origin = np.zeros(n, dtype=np.int64)
+        del gaps, order
+    del same
+    gap_columns = _gap_columns(sorted_gaps, g_origin, g_code, n_gaps, last_gap, ns_per_unit)
+    del sorted_gaps, g_origin, g_code
 
     index = _keep_buyers(buyer, customers)
     out: pd.DataFrame = pd.DataFrame(
@@ -290,10 +328,7 @@ def lifecycle_table(
             "purchases": purchases[buyer].astype(np.int64),
             "tenure_days": (as_of_ns - first * ns_per_unit) / _NS_PER_DAY,
             "recency_days": (as_of_ns - last * ns_per_unit) / _NS_PER_DAY,
-            "median_gap_days": median_gap[buyer],
-            "median_earlier_gap_days": median_earlier[buyer],
-            "last_gap_days": last_gap_days[buyer],
-            "longest_earlier_gap_days": longest[buyer],
+            **{name: column[buyer] for name, column in gap_columns.items()},
         },
         index=index,
     )
