@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from behaviorseg.exceptions import DataValidationError, RowsExcludedWarning
-from behaviorseg.summaries import _engagement, category_table, engagement_table
+from behaviorseg.summaries import _categories, _engagement, category_table, engagement_table
 from test_events_fast_path import NS_PER_DAY, _ns, _row_sum, logs
 
 #: Interaction weights over the random logs' event names ("ad" and "newsletter" are
@@ -288,11 +288,15 @@ def _reference_categories(
     category_col=st.sampled_from(["category", "feature", "brand"]),
     amounts=st.sampled_from([None, "tens", "fractions"]),
     categories=st.sampled_from([None, ("b", "a", "q"), ("z", "x"), ("food", "tv", "a")]),
+    block_customers=st.sampled_from([_categories._BLOCK_CUSTOMERS, 3]),
 )
 def test_category_table_is_bit_identical_to_the_pandas_restatement(
-    log, missing_ids, category_col, amounts, categories
+    log, missing_ids, category_col, amounts, categories, block_customers
 ):
-    """Shares, dominant category, breadth, entropy and warnings equal the groupby way."""
+    """Shares, dominant category, breadth, entropy and warnings equal the groupby way.
+
+    Also when the entropy is summed over many small blocks of customers.
+    """
     log = _with_missing_ids(log, missing_ids)
     amount_col = None
     if amounts is not None:
@@ -305,7 +309,24 @@ def test_category_table_is_bit_identical_to_the_pandas_restatement(
             with pytest.raises(DataValidationError):
                 category_table(log, **options)
         return
-    out, warned = _run(category_table, log, **options)
+    with patch.object(_categories, "_BLOCK_CUSTOMERS", block_customers):
+        out, warned = _run(category_table, log, **options)
     pd.testing.assert_frame_equal(out, ref, check_exact=True)
     for words, count in expected.items():
         assert _warned(warned, words) == count, words
+
+
+def test_category_table_numbers_unsortable_ids_by_their_first_kept_line():
+    """Ids that do not sort keep the order of their first line that counts (not a return)."""
+    day = pd.Timestamp("2024-01-01")
+    lines = pd.DataFrame(
+        {
+            "customer_id": pd.Series([day, 7, day, (1, 2), 7], dtype=object),
+            "category": ["a", "b", "a", "b", "a"],
+            "amount": [-5.0, 10.0, 2.0, 4.0, 1.0],  # day's first line is a return
+        }
+    )
+    out, warned = _run(category_table, lines, category_col="category", amount_col="amount")
+    assert out.index.tolist() == [7, day, (1, 2)]
+    assert out["share_a"].tolist() == [1.0 / 11.0, 1.0, 0.0]
+    assert _warned(warned, "rows have a negative amount") == 1
