@@ -13,12 +13,13 @@ strings and Categorical.
   event participations over 180 days): default weights, 30-day half-life, 90-day recent
   window, one ``days_since_last_<channel>`` per channel. The other engines are given the
   weights and the channel names (the column list) as constants.
-- ``category_table(lines, category_col="category", amount_col="amount")`` on the
-  transaction log of ``bench_rfm.py`` (``make_transactions``, about 12 lines per
-  customer) with a seeded ``category`` per line (no generator gives one): each customer
-  has a favourite among ten categories of uneven popularity, bought on 40 % of their
-  lines; 2 % of the lines are returns (negative amounts, excluded with a warning). The
-  other engines are given the category names (the column list) as constants.
+- ``category_table(lines, category_col="category", amount_col="amount")`` on the first
+  ``--rows`` lines of the transaction log of ``bench_rfm.py`` (``make_transactions``,
+  about 12 lines per customer) with a seeded ``category`` per line (no generator gives
+  one): each customer has a favourite among ten categories of uneven popularity, bought
+  on 40 % of their lines; 2 % of the lines are returns (negative amounts, excluded with
+  a warning). The other engines are given the category names (the column list) as
+  constants.
 
 Run::
 
@@ -84,8 +85,8 @@ def engagement_workload(n_rows: int, seed: int = 0) -> pd.DataFrame:
 
 
 def category_workload(n_rows: int, seed: int = 0) -> pd.DataFrame:
-    """The transaction log of ``bench_rfm.py`` with a category per line and 2 % returns."""
-    tx = transactions_workload(n_rows, seed)
+    """The first ``n_rows`` lines of ``bench_rfm.py``'s log, with categories and 2 % returns."""
+    tx = transactions_workload(n_rows, seed).iloc[:n_rows]
     rng = np.random.default_rng(seed + 1)
     popularity = 1.0 / np.arange(1, len(CATEGORIES) + 1)
     popularity /= popularity.sum()
