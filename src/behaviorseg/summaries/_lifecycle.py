@@ -2,11 +2,12 @@
 
 The log goes through rfm_table's preparation step (:func:`._transactions._prepare`),
 so a *purchase* means exactly what it means there. Everything per customer then comes
-from two sorts of packed int64 keys (``customer code × width + value``), no lexsort
-and no argsort: one puts the purchases of every customer in time order (their count,
-first and last purchase, and the gaps between consecutive ones), the other puts the
-gaps of every customer in order of size, so that the medians, and the largest gap
-before the last one, are read at computed positions from the group starts.
+from two sorts of packed int64 keys (``customer code × width + value``), with no
+argsort (``np.lexsort`` only where such keys would overflow int64): one puts the
+purchases of every customer in time order (their count, first and last purchase, and
+the gaps between consecutive ones), the other puts the gaps of every customer in order
+of size, so that the medians, and the largest gap before the last one, are read at
+computed positions from the group starts.
 """
 
 from __future__ import annotations
@@ -114,32 +115,35 @@ def _gap_columns(
     n = len(n_gaps)
     start = np.cumsum(n_gaps) - n_gaps  # each customer's first gap in sorted_gaps
 
-    def days(rank: np.ndarray, who: np.ndarray) -> np.ndarray:
-        """Days of the gap at ``rank`` (in order of size) of each customer in ``who``."""
-        ns: np.ndarray = (sorted_gaps[start[who] + rank] - origin[who]) * ns_per_unit
+    def days(ranks: np.ndarray, first: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Days of the gaps at ``ranks`` (in order of size) from positions ``first``."""
+        ns: np.ndarray = (sorted_gaps[first + ranks] - base) * ns_per_unit
         return ns / _NS_PER_DAY
 
-    repeat = n_gaps >= 1
-    k = n_gaps[repeat]
     columns = {name: np.full(n, np.nan) for name in _GAP_COLUMNS}
-    columns["median_gap_days"][repeat] = (days((k - 1) // 2, repeat) + days(k // 2, repeat)) / 2.0
+    repeat = n_gaps >= 1
+    k, first, base = n_gaps[repeat], start[repeat], origin[repeat]
+    median = (days((k - 1) // 2, first, base) + days(k // 2, first, base)) / 2.0
+    columns["median_gap_days"][repeat] = median
     columns["last_gap_days"][repeat] = last_gap * ns_per_unit / _NS_PER_DAY
     # The gaps before the last one are the sorted gaps without one copy of the last
     # gap, the first at or above it (rank ``skip``): ranks from ``skip`` on move up one.
     earlier = n_gaps >= 2
-    k = n_gaps[earlier]
+    k, first, base = n_gaps[earlier], start[earlier], origin[earlier]
     final = last_gap[earlier[repeat]]
     if g_code is None:
-        skip = np.searchsorted(sorted_gaps, origin[earlier] + final) - start[earlier]
+        skip = np.searchsorted(sorted_gaps, base + final) - first
     else:  # count each customer's gaps below the last one
         final_by_code = np.zeros(n, dtype=np.int64)
         final_by_code[earlier] = final
         skip = np.bincount(g_code[sorted_gaps < final_by_code[g_code]], minlength=n)[earlier]
     low, high, top = (k - 2) // 2, (k - 1) // 2, k - 2
-    columns["median_earlier_gap_days"][earlier] = (
-        days(low + (low >= skip), earlier) + days(high + (high >= skip), earlier)
-    ) / 2.0
-    columns["longest_earlier_gap_days"][earlier] = days(top + (top >= skip), earlier)
+    low += low >= skip
+    high += high >= skip
+    top += top >= skip
+    median = (days(low, first, base) + days(high, first, base)) / 2.0
+    columns["median_earlier_gap_days"][earlier] = median
+    columns["longest_earlier_gap_days"][earlier] = days(top, first, base)
     return columns
 
 
