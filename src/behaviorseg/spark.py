@@ -802,8 +802,18 @@ def funnel_table(
         stacklevel=3,
     )
     stage_names = [stage for stage, _ in pairs]
+    aggregates = []
+    for stage, names in pairs:
+        at = F.when(_among(event, names), F.col(time_col))
+        aggregates += [F.min(at).alias(f"first_{stage}"), F.max(at).alias(f"last_{stage}")]
+    per_customer = scan.rows.groupBy(customer_col).agg(*aggregates)
+    reached = {s: F.col(f"last_{s}").isNotNull() for s in stage_names}
+    if order == "present":  # every earlier stage too
+        for j in range(1, len(stage_names)):
+            reached[stage_names[j]] = reached[stage_names[j - 1]] & reached[stage_names[j]]
+    first = {s: F.col(f"first_{s}") for s in stage_names}
     if order == "strict":
-        per_customer = _strict_funnel(
+        in_order = _strict_instants(
             scan.rows,
             pairs,
             customer_col=customer_col,
@@ -811,19 +821,10 @@ def funnel_table(
             event_col=event_col,
             within_ns=within_ns,
         )
-    else:
-        aggregates = []
-        for stage, names in pairs:
-            at = F.when(_among(event, names), F.col(time_col))
-            aggregates += [F.min(at).alias(f"first_{stage}"), F.max(at).alias(f"last_{stage}")]
-        per_customer = scan.rows.groupBy(customer_col).agg(*aggregates)
-    reached = {s: F.col(f"last_{s}").isNotNull() for s in stage_names}
-    if order == "present":  # every earlier stage too
-        for j in range(1, len(stage_names)):
-            reached[stage_names[j]] = reached[stage_names[j - 1]] & reached[stage_names[j]]
-    elif order == "strict":
-        reached = {s: F.col(f"first_{s}").isNotNull() for s in stage_names}
-    first = {s: F.when(reached[s], F.col(f"first_{s}")) for s in stage_names}
+        per_customer = per_customer.join(in_order, on=customer_col, how="left")
+        first = {s: F.timestamp_micros(F.col(f"_reached{j}")) for j, s in enumerate(stage_names)}
+        reached = {s: F.col(f"_reached{j}").isNotNull() for j, s in enumerate(stage_names)}
+    first = {s: F.when(reached[s], first[s]) for s in stage_names}
     last = {s: F.when(reached[s], F.col(f"last_{s}")) for s in stage_names}
     return per_customer.select(
         F.col(customer_col),
@@ -834,7 +835,7 @@ def funnel_table(
     )
 
 
-def _strict_funnel(
+def _strict_instants(
     rows: SparkDataFrame,
     pairs: Sequence[tuple[str, tuple[str, ...]]],
     *,
@@ -843,14 +844,14 @@ def _strict_funnel(
     event_col: str,
     within_ns: int | None,
 ) -> SparkDataFrame:
-    """Per customer: ``first_<s>`` when each stage was reached in time order, ``last_<s>``.
+    """When each customer reached each stage in time order, in microseconds (``_reached<j>``).
 
-    The pandas ``_strict_first`` on Spark. The rows (customer, instant in microseconds,
-    stage index) are shuffled once by customer; each stage then takes, over its
+    The pandas ``_strict_first`` on Spark. Only the stage rows (customer, instant,
+    stage index) are shuffled, once, by customer; each stage then takes, over its
     customer's rows, the earliest of its events at or after the previous stage's instant
     (null when the previous stage was not reached) and, with ``within_ns``, at most that
-    many nanoseconds after it. The windows share the one partitioning, so they and the
-    final aggregate add no shuffle.
+    many nanoseconds after it. The windows share that partitioning, so they and the
+    final aggregate add no shuffle. Customers without stage rows are not in the result.
     """
     F = _functions()
     from pyspark.sql import Window
@@ -858,12 +859,10 @@ def _strict_funnel(
     stage = F.lit(None).cast("int")
     for j, (_, names) in reversed(list(enumerate(pairs))):
         stage = F.when(_among(F.col(event_col), names), F.lit(j)).otherwise(stage)
-    micros = F.col("_us")
     frame = rows.select(
-        customer_col,
-        F.unix_micros(F.col(time_col)).alias("_us"),
-        stage.alias("_stage"),
-    )
+        customer_col, F.unix_micros(F.col(time_col)).alias("_us"), stage.alias("_stage")
+    ).where(F.col("_stage").isNotNull())
+    micros = F.col("_us")
     per_customer = Window.partitionBy(customer_col)
     for j in range(len(pairs)):
         at = F.col("_stage") == j
@@ -873,13 +872,8 @@ def _strict_funnel(
             if within_ns is not None:  # both in microseconds; the window in nanoseconds
                 at = at & ((micros - previous) * 1000 <= F.lit(within_ns))
         frame = frame.withColumn(f"_reached{j}", F.min(F.when(at, micros)).over(per_customer))
-    aggregates = []
-    for j, (name, _) in enumerate(pairs):
-        aggregates += [
-            F.timestamp_micros(F.max(f"_reached{j}")).alias(f"first_{name}"),
-            F.timestamp_micros(F.max(F.when(F.col("_stage") == j, micros))).alias(f"last_{name}"),
-        ]
-    return frame.groupBy(customer_col).agg(*aggregates)
+    reached = [F.max(f"_reached{j}").alias(f"_reached{j}") for j in range(len(pairs))]
+    return frame.groupBy(customer_col).agg(*reached)
 
 
 def brand_table(
