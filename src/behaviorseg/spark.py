@@ -748,14 +748,15 @@ def funnel_table(
 
     Notes
     -----
-    The strict funnel shuffles three columns per row (customer, instant, stage) once,
-    by customer, then takes one window aggregate per stage over each customer's rows:
+    The strict funnel adds one shuffle, by customer, of the stage rows only (customer,
+    instant, stage), and one window aggregate per stage over each customer's rows:
     stage ``j`` is reached at the earliest of its events at or after the instant of
-    stage ``j - 1`` (and, with ``within``, at most that long after it). No Python runs
-    on the executors and there is no global sort (each partition is sorted by
-    customer for the windows). ``within`` is elapsed time between instants: for a
-    naive pandas log recorded in a zone with daylight saving time, pandas measures
-    wall-clock time, so a span across the change differs by an hour.
+    stage ``j - 1`` (and, with ``within``, at most that long after it); these instants
+    are joined to the per-customer table. No Python runs on the executors and there is
+    no global sort (each partition is sorted by customer for the windows). ``within``
+    is elapsed time between instants: for a naive pandas log recorded in a zone with
+    daylight saving time, pandas measures wall-clock time, so a span across the change
+    differs by an hour.
 
     Examples
     --------
