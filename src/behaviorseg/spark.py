@@ -46,7 +46,7 @@ import pandas as pd
 from ._validation import as_duration
 from .exceptions import DataValidationError, RowsExcludedWarning, SchemaError
 from .summaries._brands import _names as _event_names
-from .summaries._events import _FUNNEL_ORDERS, _normalize_stages
+from .summaries._events import _funnel_window, _normalize_stages
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame as SparkDataFrame  # type: ignore[import-not-found,unused-ignore]
@@ -767,16 +767,7 @@ def funnel_table(
     """
     F = _functions()
     pairs = _normalize_stages(stages)
-    if order not in _FUNNEL_ORDERS:
-        raise ValueError(f"order={order!r} must be one of {list(_FUNNEL_ORDERS)}")
-    if within is not None and order != "strict":
-        raise ValueError(
-            f"within={within!r} is the conversion window of the strict funnel; pass "
-            f"order='strict' too"
-        )
-    within_ns = None
-    if within is not None:
-        within_ns = int(as_duration(within, "within").as_unit("ns").value)
+    within_ns = _funnel_window(order, within)
     marked = [event for _, names in pairs for event in names]
     ignored = _names_tuple(ignore_events)
     clash = sorted(set(ignored) & set(marked))

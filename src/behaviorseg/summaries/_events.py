@@ -613,6 +613,20 @@ def _strict_first(
     return strict
 
 
+def _funnel_window(order: str, within: Any) -> int | None:
+    """Check ``order`` and ``within`` of a funnel; the window in nanoseconds, or None."""
+    if order not in _FUNNEL_ORDERS:
+        raise ValueError(f"order={order!r} must be one of {list(_FUNNEL_ORDERS)}")
+    if within is None:
+        return None
+    if order != "strict":
+        raise ValueError(
+            f"within={within!r} is the conversion window of the strict funnel; pass "
+            f"order='strict' too"
+        )
+    return int(as_duration(within, "within").as_unit("ns").value)
+
+
 @frame_boundary("events")
 def funnel_table(
     events: pd.DataFrame,
@@ -734,16 +748,7 @@ def funnel_table(
     [False, False, False]
     """
     pairs = _normalize_stages(stages)
-    if order not in _FUNNEL_ORDERS:
-        raise ValueError(f"order={order!r} must be one of {list(_FUNNEL_ORDERS)}")
-    if within is not None and order != "strict":
-        raise ValueError(
-            f"within={within!r} is the conversion window of the strict funnel; pass "
-            f"order='strict' too"
-        )
-    within_ns = (
-        int(as_duration(within, "within").as_unit("ns").value) if within is not None else None
-    )
+    within_ns = _funnel_window(order, within)
     log = _prepare_events(
         events,
         customer_col=customer_col,
