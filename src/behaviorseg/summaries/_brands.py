@@ -21,12 +21,12 @@ from .._validation import as_duration, check_numeric, warn_excluded
 from ..exceptions import DataValidationError
 from ._events import (
     _count_distinct_pairs,
-    _per_code,
+    _name_index,
     _prepare_events,
-    _unknown_names,
+    _unknown_rows,
     _value_codes,
 )
-from ._transactions import _NS_PER_DAY, _instant_keys
+from ._transactions import _NS_PER_DAY, _epoch_ticks, _instant_keys
 
 __all__ = ["brand_table"]
 
@@ -66,19 +66,20 @@ def _small_codes(codes: np.ndarray) -> np.ndarray:
     return codes
 
 
-def _time_order(ns: np.ndarray) -> np.ndarray | None:
+def _time_order(ticks: np.ndarray) -> np.ndarray | None:
     """Positions of the rows in time order (stable), or None when they already are.
 
-    Sorts one packed (instant, row) key per row (a plain sort, several times cheaper
-    than a stable argsort) when it fits in int64.
+    ``ticks`` are the times as integers in one unit. Sorts one packed (instant, row)
+    key per row (a plain sort, several times cheaper than a stable argsort) when it
+    fits in int64.
     """
-    n_rows = len(ns)
-    if n_rows < 2 or bool(np.all(ns[1:] >= ns[:-1])):
+    n_rows = len(ticks)
+    if n_rows < 2 or bool(np.all(ticks[1:] >= ticks[:-1])):
         return None
     dtype = np.int32 if n_rows < np.iinfo(np.int32).max else np.int64
-    packed = _instant_keys(ns, np.arange(n_rows, dtype=dtype), np.int64(n_rows))
+    packed = _instant_keys(ticks, np.arange(n_rows, dtype=dtype), np.int64(n_rows))
     if packed is None:
-        return np.argsort(ns, kind="stable").astype(dtype)
+        return np.argsort(ticks, kind="stable").astype(dtype)
     key = packed[0]
     del packed
     key.sort()
@@ -87,7 +88,7 @@ def _time_order(ns: np.ndarray) -> np.ndarray | None:
     return order
 
 
-def _late_views(ns: np.ndarray, buy: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _late_views(ticks: np.ndarray, buy: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Where a time-ordered log logs a purchase before a view of the same instant.
 
     Journeys put the views of an instant before its purchases. Returns the rows of
@@ -96,12 +97,12 @@ def _late_views(ns: np.ndarray, buy: np.ndarray) -> tuple[np.ndarray, np.ndarray
     Only those instants are visited: their bounds are found by binary search.
     """
     late = buy[:-1] & ~buy[1:]  # a purchase followed by a view ...
-    late &= ns[1:] == ns[:-1]  # ... of the same instant
+    late &= ticks[1:] == ticks[:-1]  # ... of the same instant
     if not late.any():
         return None
-    instants = np.unique(ns[:-1][late])
-    start = np.searchsorted(ns, instants, side="left")
-    length = np.searchsorted(ns, instants, side="right") - start
+    instants = np.unique(ticks[:-1][late])
+    start = np.searchsorted(ticks, instants, side="left")
+    length = np.searchsorted(ticks, instants, side="right") - start
     instant = np.repeat(np.arange(len(instants)), length)
     slots = np.arange(len(instant)) + np.repeat(start - (np.cumsum(length) - length), length)
     moved = slots[np.lexsort((buy[slots], instant))]
@@ -243,15 +244,15 @@ def brand_table(
         as_of=as_of,
     )
     frame, customers = log.frame, log.customers
-    # Each distinct event name is looked up once; rows read their role by code.
-    event_codes, event_names = _value_codes(frame[event_col])
-    view_table = np.asarray(event_names.isin(views_names))
-    buy_table = np.asarray(event_names.isin(buy_names))
-    is_view = _per_code(view_table, event_codes, False)
-    is_buy = _per_code(buy_table, event_codes, False)
-    known = view_table | buy_table | np.asarray(event_names.isin(ignored))
-    n_unknown, shown = _unknown_names(event_codes, event_names, ~known)
-    del event_codes
+    # Only the listed names are looked up (Arrow index_in, Categorical codes): each row
+    # reads its role from the position of its name in (views, purchases, ignored).
+    listed = list(dict.fromkeys([*views_names, *buy_names, *ignored]))
+    role = _name_index(frame[event_col], listed)
+    n_view_names = len(set(views_names))
+    is_view = (role >= 0) & (role < n_view_names)
+    is_buy = (role >= n_view_names) & (role < n_view_names + len(set(buy_names)))
+    n_unknown, shown = _unknown_rows(frame[event_col], role < 0)
+    del role
     if n_unknown:
         warn_excluded(
             n_unknown,
@@ -293,7 +294,9 @@ def brand_table(
     index_dtype = np.int32 if len(keep) < np.iinfo(np.int32).max else np.int64
     kept = None if bool(keep.all()) else np.flatnonzero(keep).astype(index_dtype)
     del keep, is_view
-    ns, buy, group = _take(log.ns, kept), _take(is_buy, kept), _take(log.codes, kept)
+    # Times in the column's own unit (a view, no copy; ns only for the rows read below).
+    ticks, step = _epoch_ticks(log.times)
+    ticks, buy, group = _take(ticks, kept), _take(is_buy, kept), _take(log.codes, kept)
     del log, is_buy
     n_categories = 1
     if category_col is not None:
@@ -301,14 +304,14 @@ def brand_table(
         n_categories = int(category.max()) + 1
         group = group * np.int64(n_categories) + category
         del category
-    order = _time_order(ns)
+    order = _time_order(ticks)
     if order is not None:  # one array at a time: each replaces its unordered self
         kept = order if kept is None else kept[order]
-        ns = ns[order]
+        ticks = ticks[order]
         buy = buy[order]
         group = group[order]
         del order
-    n_rows = len(ns)
+    n_rows = len(ticks)
     group_ids = None  # group number -> group value, when the values had to be renumbered
     if (int(group.max()) + 1) * 2 * n_rows > _KEY_LIMIT:
         group_ids, group = np.unique(group, return_inverse=True)
@@ -320,7 +323,7 @@ def brand_table(
     del group
     key += np.arange(0, 2 * n_rows, 2)
     key += buy
-    late = _late_views(ns, buy)
+    late = _late_views(ticks, buy)
     del buy
     if late is not None:
         slots, moved = late
@@ -354,12 +357,14 @@ def brand_table(
     del view_key
     journey = journey[in_journey]
     del in_journey
-    buy_ns = ns[buy_position]
-    view_ns = ns[view_position]
-    del ns
+    buy_ns = ticks[buy_position] * np.int64(step)
+    view_ns = ticks[view_position] * np.int64(step)
+    del ticks
     if window_ns is not None:
         within = view_ns >= (buy_ns - window_ns)[journey]
-        journey, view_position, view_ns = journey[within], view_position[within], view_ns[within]
+        journey = journey[within]
+        view_position = view_position[within]
+        view_ns = view_ns[within]
         del within
     view_rows = view_position if kept is None else kept[view_position]
     buy_rows = buy_position if kept is None else kept[buy_position]
@@ -408,36 +413,47 @@ def brand_table(
                 f"views; prices must be >= 0 (missing prices on views are allowed)"
             )
         positive = viewed > 0  # False for NaN
-        cheapest = np.full(n_buys, np.inf)
         priced = journey[positive]
+        viewed = viewed[positive]
+        del positive
+        cheapest = np.full(n_buys, np.inf)
         if len(priced):
             runs = np.flatnonzero(np.r_[True, priced[1:] != priced[:-1]])
-            cheapest[priced[runs]] = np.minimum.reduceat(viewed[positive], runs)
-        del viewed, positive, priced
+            cheapest[priced[runs]] = np.minimum.reduceat(viewed, runs)
+        del viewed, priced
         cheapest = np.minimum(cheapest, np.where(paid > 0, paid, np.inf))
         with np.errstate(divide="ignore", invalid="ignore"):
             premium = np.where(paid > 0, paid / cheapest - 1.0, 0.0)
         data["avg_order_value"] = mean(paid)
         data["price_premium"] = mean(premium)
+        del paid, cheapest, premium
     data["brands_viewed_per_purchase"] = mean(brands_viewed.astype(np.float64))
-    del journey, view_rows
+    del journey, view_rows, brands_viewed
 
     buy_brand = brand_codes[buy_rows]
     del brand_codes, buy_rows
     data["distinct_brands"] = _count_distinct_pairs(buyer, buy_brand, n_customers)
+    # Purchases per (group, brand) from the sorted pair keys; the top brand's count per group.
     width = np.int64(int(buy_brand.max()) + 1)
-    keys, counts = np.unique(buy_group * width + buy_brand, return_counts=True)
-    groups, key_group_index = np.unique(keys // width, return_inverse=True)
-    top = np.zeros(len(groups), dtype=np.int64)
-    np.maximum.at(top, key_group_index, counts)
+    pairs_sorted = np.sort(buy_group * width + buy_brand)
+    pair_starts = np.flatnonzero(np.r_[True, pairs_sorted[1:] != pairs_sorted[:-1]])
+    pair_counts = np.diff(np.append(pair_starts, n_buys))
+    pair_group = pairs_sorted[pair_starts] // width
+    del pairs_sorted, pair_starts
+    group_starts = np.flatnonzero(np.r_[True, pair_group[1:] != pair_group[:-1]])
+    top = np.maximum.reduceat(pair_counts, group_starts)
+    groups = pair_group[group_starts]
+    del pair_counts, pair_group, group_starts
     group_customer = (groups if group_ids is None else group_ids[groups]) // n_categories
     top_total = np.bincount(group_customer, weights=top, minlength=n_customers)
     data["top_brand_share"] = top_total / np.maximum(n_purchases, 1)
+    del groups, top, group_customer, top_total
 
     repeat = np.r_[False, buy_group[1:] == buy_group[:-1]]  # same group as the previous buy
     switch = repeat & np.r_[False, buy_brand[1:] != buy_brand[:-1]]
     pairs = np.bincount(buyer[repeat], minlength=n_customers).astype(np.float64)
     switches = np.bincount(buyer[switch], minlength=n_customers).astype(np.float64)
+    del buy_group, buy_brand, repeat, switch
     pooled = switches.sum() / pairs.sum() if pairs.sum() > 0 else 0.0
     data["brand_switching_rate"] = (switches + pooled) / (pairs + 1.0)
 
