@@ -100,7 +100,8 @@ def _late_views(ticks: np.ndarray, buy: np.ndarray) -> tuple[np.ndarray, np.ndar
     late &= ticks[1:] == ticks[:-1]  # ... of the same instant
     if not late.any():
         return None
-    instants = np.unique(ticks[:-1][late])
+    instants = ticks[:-1][late]  # ascending: keep each instant once
+    instants = instants[np.r_[True, instants[1:] != instants[:-1]]]
     start = np.searchsorted(ticks, instants, side="left")
     length = np.searchsorted(ticks, instants, side="right") - start
     instant = np.repeat(np.arange(len(instants)), length)
