@@ -175,19 +175,24 @@ def _reference_engagement(
     window=st.sampled_from(DURATIONS),
     channel=st.sampled_from([None, "feature", "brand"]),
     block_rows=st.sampled_from([_engagement._BLOCK_ROWS, 7]),
+    fast_at=st.booleans(),
 )
 def test_engagement_table_is_bit_identical_to_the_pandas_restatement(
-    log, missing_ids, cut, weights, half_life, window, channel, block_rows
+    log, missing_ids, cut, weights, half_life, window, channel, block_rows, fast_at
 ):
     """Scores, counts, rates and days since equal a map / value_counts / groupby exactly.
 
-    Also when the rows are read in many small blocks (sums carry over in row order).
+    Also when the rows are read in many small blocks (sums carry over in row order),
+    and in the one block of ``np.bincount`` that numpy < 1.25 gets.
     """
     log = _with_missing_ids(log, missing_ids)
     times = log["timestamp"]
     as_of = None if cut is None else times.min() + (times.max() - times.min()) * cut
     log = _with_window_edges(log, times.max() if as_of is None else as_of, window[1])
-    with patch.object(_engagement, "_BLOCK_ROWS", block_rows):
+    with (
+        patch.object(_engagement, "_BLOCK_ROWS", block_rows),
+        patch.object(_engagement, "_FAST_AT", fast_at),
+    ):
         out, warned = _run(
             engagement_table,
             log,
