@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from behaviorseg.exceptions import DataValidationError
@@ -49,6 +49,7 @@ TRANSITIONS = pd.to_datetime(
 ).as_unit("ns").asi8  # fmt: skip
 START = pd.Timestamp("2023-01-01").value
 SPAN = (pd.Timestamp("2026-01-01").value - START) // NS_PER_DAY
+FAR = (pd.Timestamp("1900-01-01").value, pd.Timestamp("2150-01-01").value)
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 SOUTHERN = {"AU", "NZ", "ZA", "BR"}
 
@@ -63,6 +64,7 @@ def _random_log(
     unit: str,
     zone: str | None,
     n_instants: int,
+    wide: bool = False,
 ) -> pd.DataFrame:
     """A messy transaction log over 2023-2025 with orders, zones and personal dates."""
     rng = np.random.default_rng(seed)
@@ -80,6 +82,10 @@ def _random_log(
     pool[near] = TRANSITIONS[rng.integers(0, len(TRANSITIONS), int(near.sum()))] + rng.integers(
         -3 * NS_PER_HOUR, 3 * NS_PER_HOUR, int(near.sum())
     )
+    if wide:  # a few instants centuries apart: too wide to pack in ns, sparse in hours
+        far = rng.random(n_instants) < 0.1
+        far[0] = True
+        pool[far] = rng.integers(FAR[0], FAR[1], int(far.sum()))
     step = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[unit]
     pool -= pool % step
     edge = rng.random(n_instants) < 0.3  # on an hour (or a midnight), or one tick before
@@ -128,7 +134,16 @@ logs = st.builds(
     unit=st.sampled_from(["s", "ms", "us", "ns"]),
     zone=st.sampled_from([None, None, "UTC", "Europe/London", "Australia/Sydney"]),
     n_instants=st.integers(1, 120),
+    wide=st.booleans(),
 )
+
+
+def _wide_log(*, time_sorted: bool) -> pd.DataFrame:
+    """A log of 120 rows in nanoseconds with instants far apart (a fixed seed)."""
+    return _random_log(
+        7, n_rows=120, n_customers=20, id_kind="compact", time_sorted=time_sorted, unit="ns",
+        zone=None, n_instants=60, wide=True,
+    )  # fmt: skip
 
 
 @st.composite
@@ -359,6 +374,28 @@ def _reference(
     weekend=st.sampled_from([(5, 6), (4, 5), (6,)]),
     months=st.booleans(),
 )
+# Centuries of nanoseconds: too wide to pack with the customer code, so instants are
+# numbered by their runs (a time-ordered log) or their ranks (out of order).
+@example(
+    log=_wide_log(time_sorted=True),
+    cut=None,
+    tz=None,
+    tz_col=False,
+    amount=True,
+    order=False,
+    country="GB",
+    custom=None,
+    birthday=True,
+    window=3,
+    bands=HOUR_BANDS,
+    weekend=(5, 6),
+    months=True,
+)
+@example(
+    log=_wide_log(time_sorted=False), cut=0.9, tz="Europe/London", tz_col=True, amount=True,
+    order=False, country="AU", custom=None, birthday=False, window=3, bands=HOUR_BANDS,
+    weekend=(5, 6), months=False,
+)  # fmt: skip
 def test_occasion_table_is_bit_identical_to_the_pandas_restatement(
     log, cut, tz, tz_col, amount, order, country, custom, birthday, window, bands, weekend, months
 ):
