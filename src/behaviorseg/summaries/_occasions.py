@@ -3,9 +3,17 @@
 Purchases are timed in a stated local time (the timestamps' own zone, ``tz``, or
 each customer's zone from a column), then counted per customer by season, month,
 weekday/weekend, hour band and occasion window, with the regularity of the gaps
-between purchases and a circular statistic of seasonal concentration. Every
-reduction is a whole-column numpy operation over dense customer codes; the only
-loops run over the few occasions of a calendar and the few time zones of a log.
+between purchases and a circular statistic of seasonal concentration.
+
+How it stays fast and small on large logs: the calendar features (season, month,
+weekday, hour band, occasion windows, the angle on the annual circle) are computed
+once per distinct local hour and read per purchase through a small hour slot. One
+sort of packed (customer, time) keys finds the purchases (rows of one customer at
+one instant) and the gaps between them. Per-customer sums are added in purchase
+order with ``np.add.at``, chunk after chunk of the log: the same floats, bit for
+bit, as one pass, with bounded temporary memory; integer counts are packed several
+to a float64 weight. The only Python loops run over chunks of the log, the few
+occasions of a calendar and the few time zones of a log.
 
 The segment names shared by :class:`~behaviorseg.segmenters.OccasionSegmenter` and
 the generator :func:`~behaviorseg.datasets.make_occasion_transactions` live here,
@@ -17,6 +25,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,8 +34,8 @@ import pandas as pd
 from .._frames import frame_boundary
 from .._validation import check_numeric, to_datetime, warn_excluded
 from ..exceptions import BehaviorsegWarning, DataValidationError, SchemaError
-from ._events import _prepare_events
-from ._transactions import _NS_PER_DAY, _to_ns
+from ._events import _prepare_events, _value_codes
+from ._transactions import _NS_PER_DAY, _epoch_ns, _epoch_ticks, _to_ns
 
 __all__ = [
     "HOUR_BANDS",
@@ -90,6 +99,8 @@ OCCASION_SEGMENTS: tuple[str, ...] = (
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _NS_PER_HOUR = 3600 * 10**9
+_CHUNK = 1 << 18  # items per chunk of the passes over the log: bounds temporary memory
+_FLOAT_BITS = 53  # integers below 2 ** 53 add exactly in float64
 
 # Countries of the southern hemisphere among the supported ones: seasons are shifted.
 _SOUTHERN = frozenset({"AU", "NZ", "ZA", "BR", "AR", "CL"})
@@ -370,20 +381,30 @@ def _check_bands(hour_bands: Any) -> tuple[list[str], np.ndarray]:
     return names, starts
 
 
-def _local_times(
-    times: pd.Series, frame: pd.DataFrame, *, tz: str | None, tz_col: str | None
-) -> np.ndarray:
-    """Local wall time per row, as nanoseconds since the epoch (int64).
-
-    Without ``tz_col``: aware times in ``tz`` (their own zone when ``tz`` is None);
-    naive times are already local. With ``tz_col``: each row in its own zone, naive
-    times being read in ``tz`` (UTC when None).
-    """
+def _check_tz(tz: str | None) -> None:
+    """Refuse a ``tz`` that is not a time zone, naming it."""
     if tz is not None:
         try:
             pd.Timestamp("2000-01-01", tz=tz)
         except Exception as err:  # pytz / zoneinfo raise different errors
             raise ValueError(f"tz={tz!r} is not a time zone such as 'Europe/London'") from err
+
+
+def _local_times(
+    times: pd.Series,
+    utc_ns: np.ndarray,
+    frame: pd.DataFrame,
+    *,
+    tz: str | None,
+    tz_col: str | None,
+) -> np.ndarray:
+    """Local wall time per row, as nanoseconds since the epoch (int64; do not modify).
+
+    Without ``tz_col``: aware times in ``tz`` (their own zone when ``tz`` is None);
+    naive times are already local. With ``tz_col``: each row in its own zone, naive
+    times being read in ``tz`` (UTC when None). ``utc_ns`` holds the rows' instants
+    (nanoseconds since the epoch, UTC for aware times, wall time for naive ones).
+    """
     aware = times.dt.tz is not None
     if tz_col is None:
         local = times.dt.tz_convert(tz) if (aware and tz is not None) else times
@@ -397,34 +418,379 @@ def _local_times(
             f"column {tz_col!r} has {int(zones.isna().sum())} missing time zones; fill "
             f"them (e.g. with the shop's zone) or drop those rows first"
         )
-    if aware:
-        utc = times.dt.tz_convert("UTC")
-    else:
-        utc = times.dt.tz_localize(
-            tz or "UTC", ambiguous=np.zeros(len(times), dtype=bool), nonexistent="shift_forward"
-        ).dt.tz_convert("UTC")
+    utc = utc_ns  # aware times, or naive ones read in UTC: the instants themselves
+    if not aware and tz not in (None, "UTC"):
+        utc = _epoch_ns(
+            times.dt.tz_localize(
+                tz, ambiguous=np.zeros(len(times), dtype=bool), nonexistent="shift_forward"
+            )
+        )
+    # Each distinct zone is named once; rows find their zone by code.
+    zone_codes, zone_names = _value_codes(zones)
     out = np.empty(len(times), dtype=np.int64)
-    for zone in pd.unique(zones):  # a loop over the few time zones of a log
-        mine = (zones == zone).to_numpy()
+    invalid: list[tuple[int, Any]] = []
+    for z, zone in enumerate(zone_names):  # a loop over the few time zones of a log
+        mine = np.flatnonzero(zone_codes == z)
+        if len(mine) == 0:
+            continue  # an unused category
         try:
-            local = utc[mine].dt.tz_convert(zone).dt.tz_localize(None)
-        except Exception as err:
-            raise DataValidationError(
-                f"column {tz_col!r} holds {zone!r}, which is not a time zone such as "
-                f"'Europe/Paris'; fix those rows first"
-            ) from err
-        out[mine] = local.to_numpy(dtype="datetime64[ns]").view(np.int64)
+            stamps = pd.DatetimeIndex(utc[mine].view("datetime64[ns]")).tz_localize("UTC")
+            out[mine] = stamps.tz_convert(zone).tz_localize(None).asi8
+        except Exception:
+            invalid.append((int(mine[0]), zone))
+    if invalid:
+        zone = min(invalid, key=lambda item: item[0])[1]  # the first in row order
+        raise DataValidationError(
+            f"column {tz_col!r} holds {zone!r}, which is not a time zone such as "
+            f"'Europe/Paris'; fix those rows first"
+        )
     return out
 
 
-def _anniversary_distance(day: np.ndarray, birthday: pd.Series) -> np.ndarray:
-    """Days from each purchase day to the nearest anniversary of ``birthday``.
+def _local_wall(
+    times: pd.Series,
+    utc_ns: np.ndarray,
+    frame: pd.DataFrame,
+    *,
+    tz: str | None,
+    tz_col: str | None,
+) -> tuple[np.ndarray, int]:
+    """Local wall time of each row in ticks since the epoch, and the ticks per hour.
+
+    Naive times without ``tz_col`` are read as they are, in their own unit (no copy);
+    other cases are converted to nanoseconds (:func:`_local_times`).
+    """
+    if tz_col is None and times.dt.tz is None:
+        ticks, step = _epoch_ticks(times)
+        if _NS_PER_HOUR % step == 0:
+            return ticks, _NS_PER_HOUR // step
+    return _local_times(times, utc_ns, frame, tz=tz, tz_col=tz_col), _NS_PER_HOUR
+
+
+def _spans(n: int, size: int = _CHUNK) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the consecutive chunks of ``range(n)``."""
+    return [(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def _hour_slots(wall: np.ndarray, per_hour: int) -> tuple[np.ndarray, np.ndarray]:
+    """A small integer slot per row for its local hour, and the hour of each slot.
+
+    The local hour is the floor of the wall ticks / ticks per hour, counted from the
+    epoch (the floor of ns / ns per hour). Slots number the hours from the first one
+    (int16 over 3.7 years, else int32), chunk by chunk without a full-length int64
+    copy; a log sparse in time (far more hours than rows) numbers its distinct hours.
+    """
+    low, high = int(wall.min()) // per_hour, int(wall.max()) // per_hour
+    span = high - low + 1
+    if span > 4 * len(wall) + (1 << 16):
+        slot_hours, inverse = np.unique(np.floor_divide(wall, per_hour), return_inverse=True)
+        return inverse.reshape(-1).astype(np.int32), slot_hours
+    dtype = np.int16 if span <= np.iinfo(np.int16).max else np.int32
+    slots = np.empty(len(wall), dtype=dtype)
+    for start, stop in _spans(len(wall)):
+        hours = np.floor_divide(wall[start:stop], per_hour)
+        hours -= low
+        slots[start:stop] = hours
+    return slots, np.arange(low, high + 1, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _SlotTable:
+    """The calendar features of each local hour slot, read per purchase by slot.
+
+    ``shares`` holds one 0/1 row per ``share_*`` column (but ``share_personal``), in
+    column order. ``groups`` lists sets of columns that no purchase counts for twice
+    (the seasons, the months, the hour bands, weekend, any occasion, occasions that
+    never overlap): per slot, the column it counts for, or -1.
+    """
+
+    day: np.ndarray
+    year: np.ndarray
+    cos: np.ndarray
+    sin: np.ndarray
+    shares: np.ndarray
+    groups: list[np.ndarray]
+
+
+def _slot_table(
+    slot_hours: np.ndarray,
+    *,
+    southern: bool,
+    months: bool,
+    band_starts: np.ndarray,
+    weekend: tuple[int, ...],
+    windows: list[tuple[str, np.ndarray, np.ndarray]],
+) -> _SlotTable:
+    """Season, month, hour band, weekend, occasions and angle of every hour slot.
+
+    The same whole-array arithmetic as per purchase, run once per distinct hour.
+    """
+    day = np.floor_divide(slot_hours, 24)
+    hour = slot_hours - day * 24
+    dates = day.astype("datetime64[D]")
+    year_start = dates.astype("datetime64[Y]")
+    year = year_start.astype(np.int64) + 1970
+    month = dates.astype("datetime64[M]").astype(np.int64) % 12  # 0 = January
+    day_of_year = (dates - year_start.astype("datetime64[D]")).astype(np.int64) + 1
+    year_length = (
+        (year_start + np.timedelta64(1, "Y")).astype("datetime64[D]")
+        - year_start.astype("datetime64[D]")
+    ).astype(np.int64)
+    season = ((month + 1) % 12) // 3  # Dec-Feb 0, Mar-May 1, Jun-Aug 2, Sep-Nov 3
+    if southern:
+        season = (season + 2) % 4
+    angle = 2 * np.pi * (day_of_year - 0.5) / year_length
+    band = np.searchsorted(band_starts, hour, side="right") - 1
+
+    columns: list[np.ndarray] = []  # one 0/1 row per share column, in column order
+    groups: list[np.ndarray] = []
+
+    def add_group(values: np.ndarray, k: int) -> None:
+        groups.append(np.where(values >= 0, values + len(columns), -1))
+        columns.extend(values == i for i in range(k))
+
+    add_group(season, len(SEASONS))
+    if months:
+        add_group(month, 12)
+    add_group(band, len(band_starts))
+    add_group(np.isin(_weekday(dates), weekend).astype(np.int64) - 1, 1)
+    inside = [_inside(day, starts, ends) for _, starts, ends in windows]
+    add_group(np.logical_or.reduce(inside, axis=0).astype(np.int64) - 1, 1)
+    first = len(columns)
+    columns.extend(inside)
+    # Occasions that never share a day are summed in one pass (greedy layers).
+    layers: list[np.ndarray] = []
+    for i, flags in enumerate(inside):  # a loop over a handful of occasions
+        for layer in layers:
+            if not (flags & (layer >= 0)).any():
+                layer[flags] = first + i
+                break
+        else:
+            layers.append(np.where(flags, first + i, -1))
+    groups.extend(layers)
+    return _SlotTable(
+        day=day,
+        year=year,
+        cos=np.cos(angle),
+        sin=np.sin(angle),
+        shares=np.array(columns, dtype=np.uint8).reshape(len(columns), len(slot_hours)),
+        groups=groups,
+    )
+
+
+def _digit_tables(shares: np.ndarray, bits: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Pack 0/1 share rows into float64 weights per slot, ``53 // bits`` rows per table.
+
+    Column ``j`` of a table weighs ``2 ** (bits * j)``: the sum of the weights of a
+    customer's purchases holds the count of each column in its own ``bits``-bit digit,
+    exactly, as long as no count reaches ``2 ** bits`` (integers below 2 ** 53 add
+    exactly in float64). One weighted count then does the work of several.
+    """
+    per_table = max(_FLOAT_BITS // bits, 1)
+    tables = []
+    for start in range(0, len(shares), per_table):
+        rows = np.arange(start, min(start + per_table, len(shares)))
+        scale = np.ldexp(1.0, bits * np.arange(len(rows)))
+        tables.append((scale @ shares[rows].astype(np.float64), rows))
+    return tables
+
+
+@dataclass(frozen=True)
+class _TimeKeys:
+    """How (customer code, purchase time) pairs are packed into one sortable int64.
+
+    ``key = code << shift | tick``: the tick is ``(ns - low) // unit`` or, with
+    ``instants``, the index of the instant in that sorted array of distinct instants.
+    """
+
+    shift: int
+    low: int = 0
+    unit: int = 1
+    instants: np.ndarray | None = None
+
+    def ns(self, ticks: np.ndarray) -> np.ndarray:
+        """The instants (nanoseconds since the epoch) of the given ticks."""
+        if self.instants is not None:
+            out: np.ndarray = self.instants[ticks]
+            return out
+        return ticks * self.unit + self.low
+
+    def keys(
+        self, codes: np.ndarray, ns: np.ndarray, keep: np.ndarray | None, n: int
+    ) -> np.ndarray:
+        """The keys of some items; those not kept get code ``n`` and tick 0 (they sort last)."""
+        if self.instants is not None:
+            ticks = np.searchsorted(self.instants, ns)
+        else:
+            ticks = ns - self.low
+            ticks //= self.unit
+        key = codes.astype(np.int64) << self.shift
+        if keep is not None:
+            key[~keep] = np.int64(n) << self.shift
+            ticks[~keep] = 0
+        key |= ticks
+        return key
+
+
+def _time_keys(
+    codes: np.ndarray, ns: np.ndarray, keep: np.ndarray | None, n: int
+) -> tuple[np.ndarray, _TimeKeys]:
+    """One packed (customer, time) key per item, in item order.
+
+    Times are counted from the first kept one in the coarsest unit (a day ... a
+    microsecond, a nanosecond) that divides every offset. When that leaves too few
+    bits for the codes, instants are numbered instead: by their run in a
+    time-ordered log, otherwise by their rank among the distinct instants.
+    """
+    if keep is None:
+        low, high = int(ns.min()), int(ns.max())
+    else:
+        low = int(np.min(ns, where=keep, initial=np.iinfo(np.int64).max))
+        high = int(np.max(ns, where=keep, initial=np.iinfo(np.int64).min))
+    unit = next(
+        (u for u in (_NS_PER_DAY, _NS_PER_HOUR, 60 * 10**9, 10**9, 10**6, 10**3)
+         if _divides(u, ns, keep, low)),
+        1,
+    )  # fmt: skip
+    code_bits = max(int(n).bit_length(), 1)
+    key = np.empty(len(ns), dtype=np.int64)
+    tick_bits = ((high - low) // unit).bit_length()
+    if code_bits + tick_bits <= 62:
+        packing = _TimeKeys(shift=tick_bits, low=low, unit=unit)
+        for start, stop in _spans(len(ns)):
+            mine = None if keep is None else keep[start:stop]
+            key[start:stop] = packing.keys(codes[start:stop], ns[start:stop], mine, n)
+        return key, packing
+    if bool(np.all(ns[1:] >= ns[:-1])):  # in time order: number the runs of instants
+        change = np.empty(len(ns), dtype=bool)
+        change[0] = True
+        np.not_equal(ns[1:], ns[:-1], out=change[1:])
+        instants = ns[change]
+        np.cumsum(change, out=key)
+        key -= 1
+        del change
+    else:  # out of order and too fine for the codes: rank the distinct instants
+        instants, rank = np.unique(ns, return_inverse=True)
+        key[:] = rank.reshape(-1)
+        del rank
+    packing = _TimeKeys(shift=max(len(instants) - 1, 0).bit_length(), instants=instants)
+    for start, stop in _spans(len(ns)):
+        high_bits = codes[start:stop].astype(np.int64) << packing.shift
+        if keep is not None:
+            mine = ~keep[start:stop]
+            high_bits[mine] = np.int64(n) << packing.shift
+            key[start:stop][mine] = 0
+        key[start:stop] |= high_bits
+    return key, packing
+
+
+def _divides(unit: int, ns: np.ndarray, keep: np.ndarray | None, low: int) -> bool:
+    """Whether ``unit`` divides every kept offset ``ns - low`` (a short probe first)."""
+    for start, stop in [(0, min(len(ns), 1024)), *_spans(len(ns))]:
+        rest = np.remainder(ns[start:stop] - low, unit)
+        if keep is not None:
+            rest = rest[keep[start:stop]]
+        if rest.any():
+            return False
+    return True
+
+
+def _customer_runs(key: np.ndarray, shift: int, end: int) -> list[tuple[int, int]]:
+    """Chunks of about ``_CHUNK`` sorted keys that start and end at a customer's edge."""
+    probes = np.arange(_CHUNK, end, _CHUNK)
+    cuts = np.searchsorted(key[:end], ((key[probes] >> shift) + 1) << shift)
+    bounds = np.unique(np.r_[0, cuts, end])
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+
+def _gap_statistics(
+    key: np.ndarray, packing: _TimeKeys, n: int, merge: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Purchases, first purchase time and gap CV per customer, from the sorted keys.
+
+    With ``merge``, equal keys (one customer at one instant) are one purchase; the
+    keys that repeat are returned too (sorted). Chunks of customers are whole, so
+    each customer's gaps are added one after another, in time order.
+    """
+    shift = packing.shift
+    end = int(np.searchsorted(key, np.int64(n) << shift))  # items not kept sort last
+    count = np.zeros(n, dtype=np.int64)
+    first_ns = np.zeros(n, dtype=np.int64)
+    gap_cv = np.full(n, np.nan)
+    repeated = []
+    for start, stop in _customer_runs(key, shift, end):  # chunks of whole customers
+        keys = key[start:stop]
+        if merge:
+            new = np.ones(len(keys), dtype=bool)
+            np.not_equal(keys[1:], keys[:-1], out=new[1:])
+            if not new.all():
+                repeated.append(np.unique(keys[1:][~new[1:]]))
+                keys = keys[new]
+        code = keys >> shift
+        times = packing.ns(keys & ((np.int64(1) << shift) - 1))
+        low = int(code[0])
+        local = code - low
+        m = int(local[-1]) + 1
+        count[low : low + m] = np.bincount(local, minlength=m)
+        first = np.ones(len(keys), dtype=bool)
+        np.not_equal(code[1:], code[:-1], out=first[1:])
+        first_ns[code[first]] = times[first]
+        same = ~first[1:]
+        gap_code = local[1:][same]
+        gaps = np.diff(times)[same] / _NS_PER_DAY
+        n_gaps = np.bincount(gap_code, minlength=m).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_gap = np.bincount(gap_code, weights=gaps, minlength=m) / n_gaps
+            squares = np.bincount(gap_code, weights=(gaps - mean_gap[gap_code]) ** 2, minlength=m)
+            cv = np.sqrt(squares / (n_gaps - 1)) / mean_gap
+        gap_cv[low : low + m] = np.where((n_gaps >= 2) & (mean_gap > 0), cv, np.nan)
+    found = np.concatenate(repeated) if repeated else np.zeros(0, dtype=np.int64)
+    return count, first_ns, gap_cv, found
+
+
+def _merge_repeats(
+    packing: _TimeKeys,
+    codes: np.ndarray,
+    ns: np.ndarray,
+    keep: np.ndarray | None,
+    n: int,
+    repeated: np.ndarray,
+    amounts: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of one customer at one instant become one purchase: its first row.
+
+    Only rows whose (customer, instant) key is in ``repeated`` are looked at. Returns
+    the rows kept, and the rows whose amount is now their purchase's (added up in row
+    order), with that amount.
+    """
+    n_items = len(codes)
+    rows, keys = [], []
+    for start, stop in _spans(n_items):
+        mine = None if keep is None else keep[start:stop]
+        row_keys = packing.keys(codes[start:stop], ns[start:stop], mine, n)
+        where = np.searchsorted(repeated, row_keys)
+        np.minimum(where, len(repeated) - 1, out=where)
+        hit = np.flatnonzero(repeated[where] == row_keys)
+        rows.append(hit + start)
+        keys.append(row_keys[hit])
+    candidates, candidate_keys = np.concatenate(rows), np.concatenate(keys)
+    purchase, _ = pd.factorize(candidate_keys)  # numbered by first row
+    later = pd.Series(purchase).duplicated().to_numpy()
+    kept = np.ones(n_items, dtype=bool) if keep is None else keep.copy()
+    kept[candidates[later]] = False
+    firsts = candidates[~later]
+    if amounts is None:
+        return kept, firsts, np.zeros(len(firsts))
+    totals = np.bincount(purchase, weights=amounts[candidates])
+    return kept, firsts, totals[purchase[~later]]
+
+
+def _anniversary_distance(day: np.ndarray, month: np.ndarray, mday: np.ndarray) -> np.ndarray:
+    """Days from each purchase day to the nearest anniversary of (``month``, ``mday``).
 
     The anniversary is the same month and day in the purchase's year, the one before
     or the one after (29 February falls on 28 February in other years).
     """
-    month = birthday.dt.month.to_numpy(dtype=np.int64)
-    mday = birthday.dt.day.to_numpy(dtype=np.int64)
     dates = day.astype("datetime64[D]")
     year = dates.astype("datetime64[Y]").astype(np.int64) + 1970
     best = np.full(len(day), np.iinfo(np.int64).max)
@@ -435,16 +801,6 @@ def _anniversary_distance(day: np.ndarray, birthday: pd.Series) -> np.ndarray:
         anniversary = month_start + (np.minimum(mday, length) - 1).astype("timedelta64[D]")
         best = np.minimum(best, np.abs(anniversary.astype(np.int64) - day))
     return best
-
-
-def _shares(
-    code: np.ndarray, group: np.ndarray, k: int, n: int, weights: np.ndarray, totals: np.ndarray
-) -> np.ndarray:
-    """(n, k) shares of ``weights`` per customer code and group (NaN where total is 0)."""
-    sums = np.bincount(code * k + group, weights=weights, minlength=n * k).reshape(n, k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out: np.ndarray = sums / totals[:, None]
-    return out
 
 
 @frame_boundary("transactions", "calendar")
@@ -601,201 +957,241 @@ def occasion_table(
         },
         as_of=as_of,
     )
-    frame = log.frame
-    local_ns = _local_times(log.times, frame, tz=tz, tz_col=tz_col)
+    _check_tz(tz)
+    frame, customers, as_of_ns = log.frame, log.customers, _to_ns(log.as_of)
+    ns = log.ns  # a view of the column for naive nanoseconds
+    wall, per_hour = _local_wall(log.times, ns, frame, tz=tz, tz_col=tz_col)
+    slots, slot_hours = _hour_slots(wall, per_hour)
+    del wall
     amounts = (
-        np.asarray(check_numeric(frame[amount_col], column=amount_col), dtype=np.float64)
-        if amount_col is not None
-        else np.zeros(len(frame))
+        check_numeric(frame[amount_col], column=amount_col) if amount_col is not None else None
     )
-    birthday = None
+    birth_month = birth_day = None
     if birthday_col is not None:
         raw = frame[birthday_col]
         known_rows = raw.notna().to_numpy()
         birthday = to_datetime(raw[known_rows], column=birthday_col)
+        birth_month = np.zeros(len(frame), dtype=np.int8)  # 0: no known date
+        birth_day = np.zeros(len(frame), dtype=np.int8)
+        birth_month[known_rows] = birthday.dt.month.to_numpy()
+        birth_day[known_rows] = birthday.dt.day.to_numpy()
 
     # --- purchases: one per (customer, order) or (customer, instant) ------------------
-    bought = amounts >= 0
-    n_returns = int((~bought).sum())
+    bought = amounts >= 0 if amounts is not None else None
+    n_bought = len(frame) if bought is None else int(np.count_nonzero(bought))
     warn_excluded(
-        n_returns,
+        len(frame) - n_bought,
         f"rows have a negative amount in column {amount_col!r} (returns) and were excluded: "
         f"they do not say when a customer buys",
     )
-    rows = np.flatnonzero(bought)
-    if rows.size == 0:
+    if n_bought == 0:
         raise DataValidationError(
             f"no row has an amount >= 0 in column {amount_col!r}; there is no purchase to time"
         )
-    second = frame[order_col].to_numpy()[rows] if order_col is not None else log.ns[rows]
-    second_codes, second_uniques = pd.factorize(second)
-    width = np.int64(max(len(second_uniques), 1))
-    purchase, keys = pd.factorize(log.codes[rows] * width + second_codes)
-    n_p = len(keys)
-    p_customer = keys // width
-    p_ns = np.full(n_p, np.iinfo(np.int64).max)
-    np.minimum.at(p_ns, purchase, log.ns[rows])
-    first_row = np.full(n_p, len(rows))
-    np.minimum.at(first_row, purchase, np.arange(len(rows)))
-    p_local = local_ns[rows][first_row]
-    p_amount = np.bincount(purchase, weights=amounts[rows], minlength=n_p)
+    keep = bought if n_bought < len(frame) else None
+    # Items: the rows (without order_col: rows of one customer at one instant are
+    # merged after the sort below) or, with order_col, one item per order.
+    item_rows: np.ndarray | None = None
+    item_codes: np.ndarray | None = None
+    if order_col is not None:
+        rows = np.flatnonzero(keep) if keep is not None else np.arange(len(frame))
+        second = frame[order_col].to_numpy()[rows]
+        second_codes, second_uniques = pd.factorize(second)
+        width = np.int64(max(len(second_uniques), 1))
+        purchase, keys = pd.factorize(log.codes_at(rows) * width + second_codes)
+        n_p = len(keys)
+        item_codes = keys // width
+        order_ns = np.full(n_p, np.iinfo(np.int64).max)
+        np.minimum.at(order_ns, purchase, ns[rows])
+        first_row = np.full(n_p, len(rows))
+        np.minimum.at(first_row, purchase, np.arange(len(rows)))
+        item_rows = rows[first_row]
+        ns, slots = order_ns, slots[item_rows]
+        if amounts is not None:
+            amounts = np.bincount(purchase, weights=amounts[rows], minlength=n_p)
+        keep = None
+        del rows, second, second_codes, purchase, keys, first_row
 
-    # Customers with purchases, recoded densely in the sorted order of the log's codes.
-    present, p_code = np.unique(p_customer, return_inverse=True)
-    p_code = p_code.reshape(-1)
+    # Customers with purchases, recoded densely (int32) in the sorted order of the log's
+    # codes, chunk by chunk from the log's coder (no full-length int64 codes).
+    if item_codes is not None:
+        present = np.bincount(item_codes, minlength=len(customers)) > 0
+    elif keep is not None:
+        present = np.bincount(log.codes_at(keep), minlength=len(customers)) > 0
+    else:
+        present = np.ones(len(customers), dtype=bool)
+    n = int(np.count_nonzero(present))
     warn_excluded(
-        len(log.customers) - len(present),
+        len(customers) - n,
         "customers have only returns (negative amounts) in the window and were left out",
     )
-    n = len(present)
-    index = log.customers[present]
-    count = np.bincount(p_code, minlength=n).astype(np.float64)
-    spend = np.bincount(p_code, weights=p_amount, minlength=n)
-    ones = np.ones(n_p)
+    recode = (np.cumsum(present) - 1).astype(np.int32)
+    if n < len(customers):
+        customers = customers[present]
+    if item_codes is not None:
+        codes = recode[item_codes]
+    else:
+        codes = np.empty(len(frame), dtype=np.int32)
+        for start, stop in _spans(len(frame)):
+            codes[start:stop] = recode[log.codes_at(np.arange(start, stop))]
+    del log, item_codes, recode  # the log's coder holds a row-length array
 
-    # --- calendar features of each purchase (local time) ------------------------------
-    day = p_local // _NS_PER_DAY
-    dates = day.astype("datetime64[D]")
-    year_start = dates.astype("datetime64[Y]")
-    year = year_start.astype(np.int64) + 1970
-    month = dates.astype("datetime64[M]").astype(np.int64) % 12  # 0 = January
-    day_of_year = (dates - year_start.astype("datetime64[D]")).astype(np.int64) + 1
-    year_length = (
-        (year_start + np.timedelta64(1, "Y")).astype("datetime64[D]")
-        - year_start.astype("datetime64[D]")
-    ).astype(np.int64)
-    hour = (p_local - day * _NS_PER_DAY) // _NS_PER_HOUR
-    season = ((month + 1) % 12) // 3  # Dec-Feb 0, Mar-May 1, Jun-Aug 2, Sep-Nov 3
-    if code in _SOUTHERN:
-        season = (season + 2) % 4
+    # --- purchase times: one sort of packed (customer, time) keys -----------------------
+    key, packing = _time_keys(codes, ns, keep, n)
+    key.sort()
+    count, first_ns, gap_cv, repeats = _gap_statistics(key, packing, n, merge=order_col is None)
+    del key
+    override_rows = override_amounts = np.zeros(0)
+    if len(repeats):
+        keep, override_rows, override_amounts = _merge_repeats(
+            packing, codes, ns, keep, n, repeats, amounts
+        )
 
-    # --- regularity: coefficient of variation of the gaps between purchases ----------
-    order = np.lexsort((p_ns, p_code))
-    same = p_code[order][1:] == p_code[order][:-1]
-    gap_code = p_code[order][1:][same]
-    gaps = np.diff(p_ns[order])[same] / _NS_PER_DAY
-    n_gaps = np.bincount(gap_code, minlength=n).astype(np.float64)
+    # --- the calendar of every local hour, once ----------------------------------------
+    used = np.zeros(len(slot_hours), dtype=bool)
+    for start, stop in _spans(len(slots)):
+        hours_seen = slots[start:stop]
+        used[hours_seen if keep is None else hours_seen[keep[start:stop]]] = True
+    used_hours = slot_hours[used]
+    years = np.unique(
+        np.floor_divide(used_hours, 24)
+        .astype("datetime64[D]")
+        .astype("datetime64[Y]")
+        .astype(np.int64)
+        + 1970
+    )
+    windows, builtin = _calendar_windows(calendar, years, code)
+    if not builtin:
+        for name, starts, ends in windows:  # a loop over a handful of occasions
+            _warn_uncovered(name, starts, ends, years)
+    table = _slot_table(
+        slot_hours,
+        southern=code in _SOUTHERN,
+        months=months,
+        band_starts=band_starts,
+        weekend=weekend,
+        windows=windows,
+    )
+    share_names = [f"share_{s}" for s in SEASONS]
+    share_names += [f"share_{m}" for m in _MONTHS] if months else []
+    share_names += [f"share_{_slug(b)}" for b in band_names]
+    share_names += ["share_weekend", "share_occasion"]
+    share_names += [occasion_column(name) for name, _, _ in windows]
+    share_names += ["share_personal"] if birth_month is not None else []
+    repeated_names = sorted({c for c in share_names if share_names.count(c) > 1})
+    if repeated_names:
+        raise ValueError(
+            f"the occasions and hour bands give the same column names {repeated_names}; "
+            f"rename the occasions of the calendar or the hour bands so that every column "
+            f"is distinct"
+        )
+
+    # --- per-customer sums, one chunk of purchases after another -----------------------
+    spent = amounts is not None
+    float_names = ["spend"] if spent else []
+    float_names += ["observed_days", "gap_cv", "seasonal_concentration", "peak_day_of_year"]
+    float_names += share_names
+    float_names += ["spend_" + c for c in share_names] if spent else []
+    row = {name: i for i, name in enumerate(float_names)}
+    sink = len(float_names)  # one more row: where purchases outside a group's columns go
+    block = np.zeros((sink + 1, n))
+    flat = block.reshape(-1)
+    block[row["observed_days"]] = (as_of_ns - first_ns) / _NS_PER_DAY
+    block[row["gap_cv"]] = gap_cv
+    del first_ns, gap_cv
+    n_shares = len(table.shares)
+    bits = int(count.max()).bit_length()
+    digits = _digit_tables(table.shares, bits)
+    # Each table's packed counts wait in the row of its own first share column.
+    packed = [block[row[share_names[int(columns[0])]]] for _, columns in digits]
+    groups = [
+        np.where(g >= 0, g + row[share_names[0]] + len(share_names), sink).astype(np.int64) * n
+        for g in table.groups
+    ]
+    cos_sum, sin_sum = block[row["seasonal_concentration"]], block[row["peak_day_of_year"]]
+    personal = np.zeros((4, n)) if birth_month is not None else None
+    for start, stop in _spans(len(codes)):  # sums in purchase order: np.add.at, chunk by chunk
+        c = codes[start:stop].astype(np.intp)
+        slot = slots[start:stop]
+        amount = amounts[start:stop] if amounts is not None else None
+        lo, hi = np.searchsorted(override_rows, [start, stop])
+        if amount is not None and hi > lo:
+            amount = amount.copy()
+            amount[override_rows[lo:hi].astype(np.int64) - start] = override_amounts[lo:hi]
+        mine: np.ndarray | None = None
+        if personal is not None:  # the rows whose personal date each purchase reads
+            mine = np.arange(start, stop) if item_rows is None else item_rows[start:stop]
+        if keep is not None:
+            kept = keep[start:stop]
+            c, slot = c[kept], slot[kept]
+            amount = amount[kept] if amount is not None else None
+            mine = mine[kept] if mine is not None else None
+        for (weights, _), total in zip(digits, packed, strict=True):
+            np.add.at(total, c, weights[slot])
+        np.add.at(cos_sum, c, table.cos[slot])
+        np.add.at(sin_sum, c, table.sin[slot])
+        if amount is not None:
+            np.add.at(block[row["spend"]], c, amount)
+            for group in groups:  # the seasons, the hour bands, ...: a few groups
+                np.add.at(flat, group[slot] + c, amount)
+        if personal is not None:
+            assert birth_month is not None and birth_day is not None and mine is not None
+            known = birth_month[mine] > 0
+            near = np.zeros(len(c), dtype=bool)
+            near[known] = (
+                _anniversary_distance(
+                    table.day[slot[known]],
+                    birth_month[mine[known]].astype(np.int64),
+                    birth_day[mine[known]].astype(np.int64),
+                )
+                <= personal_window_days
+            )
+            np.add.at(personal[0], c, near)
+            np.add.at(personal[1], c, known)
+            if amount is not None:
+                np.add.at(personal[2], c, near * amount)
+                np.add.at(personal[3], c, known * amount)
+
+    del codes, slots, keep, amounts, ns, override_rows, override_amounts
+    total = count.astype(np.float64)
+    mask = (np.int64(1) << bits) - 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_gap = np.bincount(gap_code, weights=gaps, minlength=n) / n_gaps
-        squares = np.bincount(gap_code, weights=(gaps - mean_gap[gap_code]) ** 2, minlength=n)
-        gap_cv = np.sqrt(squares / (n_gaps - 1)) / mean_gap
-    gap_cv = np.where((n_gaps >= 2) & (mean_gap > 0), gap_cv, np.nan)
-
-    # --- seasonal concentration: mean resultant length over the year -----------------
-    angle = 2 * np.pi * (day_of_year - 0.5) / year_length
-    cos = np.bincount(p_code, weights=np.cos(angle), minlength=n) / count
-    sin = np.bincount(p_code, weights=np.sin(angle), minlength=n) / count
-    concentration = np.minimum(np.hypot(cos, sin), 1.0)
+        for (_, columns), sums in zip(digits, packed, strict=True):
+            whole = sums.astype(np.int64)
+            for j, column in enumerate(columns.tolist()):
+                block[row[share_names[column]]] = ((whole >> (bits * j)) & mask) / total
+        if personal is not None:
+            block[row["share_personal"]] = personal[0] / personal[1]
+        if spent:
+            spend = block[row["spend"]]
+            for name in share_names[:n_shares]:
+                np.divide(block[row["spend_" + name]], spend, out=block[row["spend_" + name]])
+            if personal is not None:
+                block[row["spend_share_personal"]] = personal[2] / personal[3]
+    cos, sin = cos_sum / total, sin_sum / total
+    del personal
     peak = np.mod(np.arctan2(sin, cos), 2 * np.pi) * 365.0 / (2 * np.pi) + 0.5
+    block[row["seasonal_concentration"]] = np.minimum(np.hypot(cos, sin), 1.0)
+    block[row["peak_day_of_year"]] = peak
     peak_month = (np.datetime64("2001-01-01") + np.floor(peak - 1).astype("timedelta64[D]")).astype(
         "datetime64[M]"
     ).astype(np.int64) % 12
     peak_season = ((peak_month + 1) % 12) // 3
     if code in _SOUTHERN:
         peak_season = (peak_season + 2) % 4
-    as_of_ns = _to_ns(log.as_of)
-    first_ns = np.full(n, np.iinfo(np.int64).max)
-    np.minimum.at(first_ns, p_code, p_ns)
 
-    # --- the shares, described once: (column names, group per purchase) -------------
-    groups: list[tuple[list[str], np.ndarray]] = [
-        ([f"share_{s}" for s in SEASONS], season),
-    ]
-    if months:
-        groups.append(([f"share_{m}" for m in _MONTHS], month))
-    flags: list[tuple[str, np.ndarray]] = [("share_weekend", np.isin(_weekday(dates), weekend))]
-    band = np.searchsorted(band_starts, hour, side="right") - 1
-    groups.append(([f"share_{_slug(b)}" for b in band_names], band))
-
-    windows, builtin = _calendar_windows(calendar, np.unique(year), code)
-    any_occasion = np.zeros(n_p, dtype=bool)
-    occasion_flags = []
-    for name, starts, ends in windows:  # a loop over a handful of occasions
-        inside = _inside(day, starts, ends)
-        any_occasion |= inside
-        occasion_flags.append((occasion_column(name), inside))
-        if not builtin:
-            _warn_uncovered(name, starts, ends, year)
-    flags.append(("share_occasion", any_occasion))
-    flags.extend(occasion_flags)
-
-    columns: dict[str, Any] = {"n_purchases": count.astype(np.int64)}
-    if amount_col is not None:
-        columns["spend"] = spend
-    columns.update(
-        {
-            "observed_days": (as_of_ns - first_ns) / _NS_PER_DAY,
-            "gap_cv": gap_cv,
-            "seasonal_concentration": concentration,
-            "peak_day_of_year": peak,
-            "peak_season": pd.Categorical.from_codes(
-                peak_season, dtype=pd.CategoricalDtype(list(SEASONS))
-            ),
-        }
+    # The float columns are one block, shared (not copied) by the frame.
+    out: pd.DataFrame = pd.DataFrame(
+        block[:sink].T, index=customers, columns=float_names, copy=False
     )
-    share_names: list[str] = []
-    share_values: list[np.ndarray] = []
-    spend_values: list[np.ndarray] = []
-    for names, group in groups:  # a few groups of columns
-        share_names.extend(names)
-        share_values.append(_shares(p_code, group, len(names), n, ones, count))
-        spend_values.append(_shares(p_code, group, len(names), n, p_amount, spend))
-    for name, flag in flags:  # weekend and the occasions
-        share_names.append(name)
-        share_values.append(_shares(p_code, flag.astype(np.int64), 2, n, ones, count)[:, 1:])
-        spend_values.append(_shares(p_code, flag.astype(np.int64), 2, n, p_amount, spend)[:, 1:])
-    if birthday is not None:
-        share_names.append("share_personal")
-        personal, personal_spend = _personal_shares(
-            birthday, known_rows, rows, first_row, day, p_code, p_amount, n, personal_window_days
-        )
-        share_values.append(personal[:, None])
-        spend_values.append(personal_spend[:, None])
-    repeated = sorted({c for c in share_names if share_names.count(c) > 1})
-    if repeated:
-        raise ValueError(
-            f"the occasions and hour bands give the same column names {repeated}; rename the "
-            f"occasions of the calendar or the hour bands so that every column is distinct"
-        )
-    columns.update(zip(share_names, np.hstack(share_values).T, strict=True))
-    if amount_col is not None:
-        spend_names = ["spend_" + c for c in share_names]
-        columns.update(zip(spend_names, np.hstack(spend_values).T, strict=True))
-    out: pd.DataFrame = pd.DataFrame(columns, index=index)
+    out.insert(0, "n_purchases", count)
+    seasons = pd.Categorical.from_codes(peak_season, dtype=pd.CategoricalDtype(list(SEASONS)))
+    out.insert(
+        float_names.index("peak_day_of_year") + 2,
+        "peak_season",
+        pd.Series(seasons, index=customers),
+    )
     return out
-
-
-def _personal_shares(
-    birthday: pd.Series,
-    known_rows: np.ndarray,
-    rows: np.ndarray,
-    first_row: np.ndarray,
-    day: np.ndarray,
-    p_code: np.ndarray,
-    p_amount: np.ndarray,
-    n: int,
-    window: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Shares of purchases and of spend within ``window`` days of the personal date.
-
-    A purchase uses the personal date of its first row; purchases without one are
-    left out of both the numerator and the denominator (NaN when a customer has none).
-    """
-    position = np.full(len(known_rows), -1)
-    position[known_rows] = np.arange(int(known_rows.sum()))
-    p_position = position[rows][first_row]
-    known = p_position >= 0
-    distance = _anniversary_distance(day[known], birthday.iloc[p_position[known]])
-    near = np.zeros(len(day), dtype=bool)
-    near[np.flatnonzero(known)] = distance <= window
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.bincount(p_code, weights=near, minlength=n) / np.bincount(
-            p_code, weights=known, minlength=n
-        )
-        spend_share = np.bincount(p_code, weights=near * p_amount, minlength=n) / np.bincount(
-            p_code, weights=known * p_amount, minlength=n
-        )
-    return share, spend_share
 
 
 def _warn_uncovered(name: str, starts: np.ndarray, ends: np.ndarray, year: np.ndarray) -> None:
