@@ -100,7 +100,7 @@ OCCASION_SEGMENTS: tuple[str, ...] = (
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _NS_PER_HOUR = 3600 * 10**9
 _CHUNK = 1 << 18  # items per chunk of the passes over the log: bounds temporary memory
-_FLOAT_BITS = 53  # integers below 2 ** 53 add exactly in float64
+_INT_BITS = 63  # the bits of an int64 that hold packed counts
 
 # Countries of the southern hemisphere among the supported ones: seasons are shifted.
 _SOUTHERN = frozenset({"AU", "NZ", "ZA", "BR", "AR", "CL"})
@@ -579,19 +579,19 @@ def _slot_table(
 
 
 def _digit_tables(shares: np.ndarray, bits: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Pack 0/1 share rows into float64 weights per slot, ``53 // bits`` rows per table.
+    """Pack 0/1 share rows into int64 weights per slot, ``63 // bits`` rows per table.
 
-    Column ``j`` of a table weighs ``2 ** (bits * j)``: the sum of the weights of a
-    customer's purchases holds the count of each column in its own ``bits``-bit digit,
-    exactly, as long as no count reaches ``2 ** bits`` (integers below 2 ** 53 add
-    exactly in float64). One weighted count then does the work of several.
+    Row ``j`` of a table weighs ``2 ** (bits * j)``: the sum of the weights of a
+    customer's purchases holds the count of each row in its own ``bits``-bit digit,
+    as long as no count reaches ``2 ** bits``. One sum then does the work of several.
     """
-    per_table = max(_FLOAT_BITS // bits, 1)
+    per_table = max(_INT_BITS // bits, 1)
     tables = []
     for start in range(0, len(shares), per_table):
         rows = np.arange(start, min(start + per_table, len(shares)))
-        scale = np.ldexp(1.0, bits * np.arange(len(rows)))
-        tables.append((scale @ shares[rows].astype(np.float64), rows))
+        shifts = bits * np.arange(len(rows), dtype=np.int64)
+        weights = (shares[rows].astype(np.int64) << shifts[:, None]).sum(axis=0)
+        tables.append((weights, rows))
     return tables
 
 
@@ -764,14 +764,19 @@ def _merge_repeats(
     order), with that amount.
     """
     n_items = len(codes)
+    # Only the rows of customers with a repeated key can repeat one: found by code.
+    repeating = np.zeros(n + 1, dtype=bool)
+    repeating[repeated >> packing.shift] = True
     rows, keys = [], []
     for start, stop in _spans(n_items):
-        mine = None if keep is None else keep[start:stop]
-        row_keys = packing.keys(codes[start:stop], ns[start:stop], mine, n)
+        mine = np.flatnonzero(repeating[codes[start:stop]])
+        if keep is not None:
+            mine = mine[keep[start:stop][mine]]
+        row_keys = packing.keys(codes[start:stop][mine], ns[start:stop][mine], None, n)
         where = np.searchsorted(repeated, row_keys)
         np.minimum(where, len(repeated) - 1, out=where)
-        hit = np.flatnonzero(repeated[where] == row_keys)
-        rows.append(hit + start)
+        hit = repeated[where] == row_keys
+        rows.append(mine[hit] + start)
         keys.append(row_keys[hit])
     candidates, candidate_keys = np.concatenate(rows), np.concatenate(keys)
     purchase, _ = pd.factorize(candidate_keys)  # numbered by first row
@@ -1102,8 +1107,8 @@ def occasion_table(
     n_shares = len(table.shares)
     bits = int(count.max()).bit_length()
     digits = _digit_tables(table.shares, bits)
-    # Each table's packed counts wait in the row of its own first share column.
-    packed = [block[row[share_names[int(columns[0])]]] for _, columns in digits]
+    # Each table's packed counts wait in the row of its own first share column (as int64).
+    packed = [block[row[share_names[int(columns[0])]]].view(np.int64) for _, columns in digits]
     groups = [
         np.where(g >= 0, g + row[share_names[0]] + len(share_names), sink).astype(np.int64) * n
         for g in table.groups
@@ -1157,7 +1162,7 @@ def occasion_table(
     mask = (np.int64(1) << bits) - 1
     with np.errstate(invalid="ignore", divide="ignore"):
         for (_, columns), sums in zip(digits, packed, strict=True):
-            whole = sums.astype(np.int64)
+            whole = sums.copy()
             for j, column in enumerate(columns.tolist()):
                 block[row[share_names[column]]] = ((whole >> (bits * j)) & mask) / total
         if personal is not None:
