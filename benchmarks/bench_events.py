@@ -12,8 +12,10 @@ strings (pyarrow-backed with pandas 3), object strings and Categorical.
   then per customer the sessions, distinct calendar days, summed minutes and distinct
   features over the last 30 days, and the days since the last session.
 - ``funnel_table(events, stages=AIDA_STAGES, ignore_events="session")``: first and last
-  time of each stage per customer. The strict (time-ordered) funnel is timed for
-  behaviorseg alone.
+  time of each stage per customer; and the strict funnel (``order="strict",
+  within="14D"``: each stage at its first event at or after the previous one, within 14
+  days of it), in DuckDB and polars as one aggregate per stage over the stage rows joined
+  to the previous stage's instant.
 - ``brand_table(log)`` on a log of views and purchases with brands of the same size
   (``make_brand_events``, about 18.6 rows per customer), with its defaults: per buyer the
   views, days of consideration, distinct brands and cheapest price in each purchase's
@@ -94,8 +96,15 @@ def run_usage(events: pd.DataFrame) -> pd.DataFrame:
     return bs.usage_table(events, **USAGE)
 
 
+#: Conversion window of the strict funnel timed here (each stage within 14 days of the last).
+WITHIN_DAYS = 14
+
+
 def run_funnel(events: pd.DataFrame, order: str = "any") -> pd.DataFrame:
-    return bs.funnel_table(events, stages=AIDA_STAGES, ignore_events="session", order=order)
+    within = f"{WITHIN_DAYS}D" if order == "strict" else None
+    return bs.funnel_table(
+        events, stages=AIDA_STAGES, ignore_events="session", order=order, within=within
+    )
 
 
 _USAGE_SQL = """
@@ -129,6 +138,42 @@ def _funnel_sql() -> str:
         for kind, fn in (("first", "min"), ("last", "max")):
             parts.append(f"{fn}(timestamp) FILTER (WHERE event IN ({listed})) AS {kind}_{stage}")
     return f"SELECT customer_id, {', '.join(parts)} FROM ev GROUP BY customer_id"
+
+
+def _strict_funnel_sql() -> str:
+    """The time-ordered funnel: stage j at its first event at or after stage j - 1, within
+    ``WITHIN_DAYS`` of it; one aggregate per stage over the stage rows joined to the last."""
+    cases = " ".join(
+        f"WHEN event IN ({', '.join(repr(n) for n in names)}) THEN {j}"
+        for j, (_, names) in enumerate(AIDA_STAGES)
+    )
+    ctes = [
+        f"s AS (SELECT customer_id, timestamp AS ts, CASE {cases} END AS stage FROM ev)",
+        "t0 AS (SELECT customer_id, min(ts) AS t FROM s WHERE stage = 0 GROUP BY customer_id)",
+    ]
+    for j in range(1, len(AIDA_STAGES)):
+        ctes.append(
+            f"t{j} AS (SELECT s.customer_id, min(s.ts) AS t FROM s JOIN t{j - 1} p "
+            f"ON s.customer_id = p.customer_id WHERE s.stage = {j} AND s.ts >= p.t "
+            f"AND s.ts <= p.t + INTERVAL {WITHIN_DAYS} DAY GROUP BY s.customer_id)"
+        )
+    ctes.append(
+        "l AS (SELECT customer_id, stage, max(ts) AS t FROM s WHERE stage IS NOT NULL GROUP BY ALL)"
+    )
+    columns, joins = [], []
+    for j, (stage, _) in enumerate(AIDA_STAGES):
+        columns += [
+            f"t{j}.t AS first_{stage}",
+            f"CASE WHEN t{j}.t IS NOT NULL THEN l{j}.t END AS last_{stage}",
+        ]
+        joins.append(
+            f"LEFT JOIN t{j} USING (customer_id) LEFT JOIN (SELECT customer_id, t FROM l "
+            f"WHERE stage = {j}) l{j} USING (customer_id)"
+        )
+    return (
+        f"WITH {', '.join(ctes)} SELECT ids.customer_id, {', '.join(columns)} "
+        f"FROM (SELECT DISTINCT customer_id FROM ev) ids {' '.join(joins)}"
+    )
 
 
 # brand_table(log) with its defaults: views and branded purchases; a view belongs to the
@@ -210,6 +255,7 @@ def duckdb_jobs() -> dict[str, Callable[[pd.DataFrame], pd.DataFrame]]:
     return {
         "usage_table": query(_USAGE_SQL),
         "funnel_table": query(_funnel_sql()),
+        "funnel_table strict": query(_strict_funnel_sql()),
         "brand_table": query(_BRAND_SQL),
     }
 
@@ -343,7 +389,52 @@ def polars_jobs() -> dict[str, Callable[[Any], pd.DataFrame]]:
         )
         return out.set_index("customer_id").sort_index()
 
-    return {"usage_table": usage, "funnel_table": funnel, "brand_table": brands}
+    def strict_funnel(frame: Any) -> pd.DataFrame:
+        stage = pl.lit(None, dtype=pl.Int8)
+        for j in reversed(range(len(AIDA_STAGES))):
+            names = list(AIDA_STAGES[j][1])
+            stage = pl.when(pl.col("event").is_in(names)).then(j).otherwise(stage)
+        lazy = frame.lazy()
+        rows = lazy.select("customer_id", "timestamp", stage.alias("stage")).filter(
+            pl.col("stage").is_not_null()
+        )
+        last = rows.group_by("customer_id", "stage").agg(pl.col("timestamp").max().alias("last"))
+        reached = (
+            rows.filter(pl.col("stage") == 0)
+            .group_by("customer_id")
+            .agg(pl.col("timestamp").min().alias("t"))
+        )
+        out = lazy.select("customer_id").unique()
+        window = timedelta(days=WITHIN_DAYS)
+        for j, (name, _) in enumerate(AIDA_STAGES):
+            if j:
+                ts = pl.col("timestamp")
+                reached = (
+                    rows.filter(pl.col("stage") == j)
+                    .join(reached, on="customer_id")
+                    .filter((ts >= pl.col("t")) & (ts <= pl.col("t") + window))
+                    .group_by("customer_id")
+                    .agg(ts.min().alias("t"))
+                )
+            stage_last = last.filter(pl.col("stage") == j).select("customer_id", "last")
+            out = (
+                out.join(reached.rename({"t": f"first_{name}"}), on="customer_id", how="left")
+                .join(stage_last, on="customer_id", how="left")
+                .with_columns(
+                    pl.when(pl.col(f"first_{name}").is_not_null())
+                    .then(pl.col("last"))
+                    .alias(f"last_{name}")
+                )
+                .drop("last")
+            )
+        return out.collect().to_pandas().set_index("customer_id").sort_index()
+
+    return {
+        "usage_table": usage,
+        "funnel_table": funnel,
+        "funnel_table strict": strict_funnel,
+        "brand_table": brands,
+    }
 
 
 #: Columns that add floats (minutes, days, prices): engines add them in other orders.
