@@ -23,7 +23,9 @@ runs a lazy query on a polars frame converted before timing.
 
 Before timing, the script checks that both engines give the same table as behaviorseg:
 counts and count shares exactly, sums of amounts, gap CVs and the circular statistics to
-a relative 1e-9 (engines add floats in different orders), and the peak season exactly.
+a relative 1e-9 (engines add floats in different orders), and the peak season exactly
+except where the peak day is within 1e-6 of a whole day: a customer with one purchase has
+its peak on that day's number, and float noise puts the first of a month on either side.
 
 Run::
 
@@ -357,7 +359,11 @@ def _finish(out: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_same(engine: str, config: Config, ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
-    """Counts and count shares exactly; sums and circular statistics to a relative 1e-9."""
+    """Counts and count shares exactly; sums and circular statistics to a relative 1e-9.
+
+    The peak season exactly, but where the peak day is within 1e-6 of a whole day (the
+    first day of a month may be the peak's day on either side of float noise).
+    """
     if not ours.index.equals(theirs.index.astype(ours.index.dtype)):
         raise AssertionError(f"{engine} {config.name}: not the same customers as behaviorseg")
     missing = sorted(set(ours.columns) ^ set(theirs.columns))
@@ -368,7 +374,10 @@ def check_same(engine: str, config: Config, ours: pd.DataFrame, theirs: pd.DataF
         if column == "n_purchases" or column.startswith("share_"):
             same = np.array_equal(a.to_numpy(dtype=float), b.to_numpy(dtype=float), equal_nan=True)
         elif column == "peak_season":
-            same = bool((a == b).all())
+            # A peak within float noise of a month's first day may fall on either side.
+            peak = ours["peak_day_of_year"].to_numpy()
+            edge = np.abs(peak - np.round(peak)) < 1e-6
+            same = bool(((a == b).to_numpy() | edge).all())
         else:
             same = np.allclose(a.to_numpy(), b.to_numpy(dtype=float), rtol=1e-9, equal_nan=True)
         if not same:
