@@ -151,7 +151,9 @@ class _EventLog:
             cached: np.ndarray = self.__dict__["ns"][rows]
             return cached
         ticks, step = _epoch_ticks(self.times)
-        ns: np.ndarray = ticks[rows].astype(np.int64)
+        ns: np.ndarray = ticks[rows]
+        if np.may_share_memory(ns, ticks):  # a slice, not a gather: never scale the log
+            ns = ns.copy()
         if step != 1:
             ns *= step
         return ns
@@ -368,19 +370,27 @@ def _duplicated_rows(log: _EventLog, columns: Sequence[str]) -> np.ndarray:
     out = np.zeros(n_rows, dtype=bool)
     if n_rows < 2:
         return out
-    width = np.int64(max(len(log.customers), 1))
-    ticks = _epoch_ticks(log.times)[0]  # instants in the column's own unit: no ns copy
-    packed = _instant_keys(ticks, log.codes, width)
+    # Customers by a per-row key that needs no dense codes (the id offsets of compact
+    # integer ids), instants in the column's own unit: no row-length copies but the keys.
+    customer, bound = log.coder.row_keys()
+    width = np.int64(max(bound, 1))
+    ticks = _epoch_ticks(log.times)[0]
+    packed = _instant_keys(ticks, customer, width)
     if packed is None:  # keys would overflow int64: every row is a candidate
         candidates = np.arange(n_rows)
     else:
         key, in_order = packed
-        ordered = np.sort(key, kind="stable" if in_order else "quicksort")
-        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-        del ordered
+        del packed  # the tuple would keep the keys alive after `del key`
+        key.sort(kind="stable" if in_order else "quicksort")  # in place: no second copy
+        repeated = key[1:][key[1:] == key[:-1]]
+        del key
         if len(repeated) == 0:
             return out
         repeated = np.unique(repeated)
+        # The keys again, in row order: rebuilding them costs less memory than a copy kept.
+        rebuilt = _instant_keys(ticks, customer, width)
+        assert rebuilt is not None  # the same inputs fitted the first time
+        key = rebuilt[0]
         # A row is a candidate if its key is a repeated one. The few repeated keys are
         # first marked by their low bits in a small table (one gather per row), and only
         # the rows that pass are searched for exactly.
@@ -394,7 +404,7 @@ def _duplicated_rows(log: _EventLog, columns: Sequence[str]) -> np.ndarray:
         np.minimum(where, len(repeated) - 1, out=where)
         candidates = maybe[repeated[where] == key]
         del key, where, maybe
-    frame = pd.DataFrame({"_code": log.codes[candidates], "_ns": ticks[candidates]})
+    frame = pd.DataFrame({"_code": customer[candidates], "_ns": ticks[candidates]})
     for i, col in enumerate(columns):
         frame[f"_{i}"] = log.frame[col].iloc[candidates].to_numpy()
     out[candidates] = frame.duplicated().to_numpy()
@@ -539,17 +549,19 @@ def usage_table(
         keep &= _name_index(frame[event_col], sorted(set(wanted))) >= 0
 
     # From here on only the usage rows are read (customer codes and times included).
-    rows = np.flatnonzero(keep)
-    del keep
-    codes = log.codes_at(rows)
-    ns = log.ns_at(rows)
+    # A boolean mask, not positions: one byte per row of the log.
+    codes = log.codes_at(keep)
+    ns = log.ns_at(keep)
     as_of_ns = _to_ns(log.as_of)
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, codes, ns)
     if delta is not None:
         recent = ns >= as_of_ns - int(delta.as_unit("ns").value)
-        rows, codes = rows[recent], codes[recent]
+        codes = codes[recent]
+        keep[keep] = recent
+        del recent
     del ns
+    rows = keep
 
     event_count = np.bincount(codes, minlength=n).astype(np.int64)
     if value_col is not None:

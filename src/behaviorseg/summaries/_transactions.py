@@ -159,6 +159,17 @@ class _CustomerCoder:
             self._offset = None  # the codes replace the offsets: one row-length array
         return self._codes
 
+    def row_keys(self) -> tuple[np.ndarray, int]:
+        """An integer per row that is equal exactly for equal ids, and its bound.
+
+        The offsets ``id - min`` for compact integer ids (no dense codes are built),
+        otherwise the codes; every value is below the bound.
+        """
+        if self._codes is None:
+            assert self._offset is not None
+            return self._offset, len(self._rank)
+        return self._codes, len(self.ids)
+
     def at(self, rows: np.ndarray) -> np.ndarray:
         """The codes of the given rows (positions or a boolean mask)."""
         if self._codes is not None:
@@ -190,7 +201,10 @@ def _instant_keys(
     key = np.zeros(len(ns), dtype=np.int64)
     in_order = bool(np.all(ns[1:] >= ns[:-1]))
     if in_order:
-        np.cumsum(ns[1:] != ns[:-1], out=key[1:])
+        # The instant changes written as 0/1 into the keys, then summed in place: a
+        # cumulative sum of a boolean array would cast it into a row-length temporary.
+        np.not_equal(ns[1:], ns[:-1], out=key[1:], casting="unsafe")
+        np.cumsum(key[1:], out=key[1:])
     else:
         low, high = int(ns.min()), int(ns.max())
         if high - low > np.iinfo(np.int64).max:  # the offsets themselves overflow
