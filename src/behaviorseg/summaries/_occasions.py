@@ -11,9 +11,10 @@ once per distinct local hour and read per purchase through a small hour slot. On
 sort of packed (customer, time) keys finds the purchases (rows of one customer at
 one instant) and the gaps between them. Per-customer sums are added in purchase
 order with ``np.add.at``, chunk after chunk of the log: the same floats, bit for
-bit, as one pass, with bounded temporary memory; integer counts are packed several
-to a float64 weight. The only Python loops run over chunks of the log, the few
-occasions of a calendar and the few time zones of a log.
+bit, as one pass, with bounded temporary memory (numpy < 1.25, whose ``ufunc.at``
+is slow, adds the whole log at once with ``np.bincount``); integer counts are
+packed several to a float64 weight. The only Python loops run over chunks of the
+log, the few occasions of a calendar and the few time zones of a log.
 
 The segment names shared by :class:`~behaviorseg.segmenters.OccasionSegmenter` and
 the generator :func:`~behaviorseg.datasets.make_occasion_transactions` live here,
@@ -34,6 +35,8 @@ import pandas as pd
 from .._frames import frame_boundary
 from .._validation import check_numeric, to_datetime, warn_excluded
 from ..exceptions import BehaviorsegWarning, DataValidationError, SchemaError
+from . import _engagement
+from ._engagement import _add_at
 from ._events import _prepare_events, _value_codes
 from ._transactions import _NS_PER_DAY, _epoch_ns, _epoch_ticks, _to_ns
 
@@ -100,7 +103,7 @@ OCCASION_SEGMENTS: tuple[str, ...] = (
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _NS_PER_HOUR = 3600 * 10**9
 _CHUNK = 1 << 18  # items per chunk of the passes over the log: bounds temporary memory
-_INT_BITS = 63  # the bits of an int64 that hold packed counts
+_FLOAT_BITS = 53  # integers below 2 ** 53 add exactly in float64
 
 # Countries of the southern hemisphere among the supported ones: seasons are shifted.
 _SOUTHERN = frozenset({"AU", "NZ", "ZA", "BR", "AR", "CL"})
@@ -467,9 +470,10 @@ def _local_wall(
     return _local_times(times, utc_ns, frame, tz=tz, tz_col=tz_col), _NS_PER_HOUR
 
 
-def _spans(n: int, size: int = _CHUNK) -> list[tuple[int, int]]:
-    """``(start, stop)`` of the consecutive chunks of ``range(n)``."""
-    return [(start, min(start + size, n)) for start in range(0, n, size)]
+def _spans(n: int, size: int | None = None) -> list[tuple[int, int]]:
+    """``(start, stop)`` of consecutive chunks of ``range(n)`` (``_CHUNK`` items each)."""
+    step = max(size or _CHUNK, 1)
+    return [(start, min(start + step, n)) for start in range(0, n, step)]
 
 
 def _hour_slots(wall: np.ndarray, per_hour: int) -> tuple[np.ndarray, np.ndarray]:
@@ -579,19 +583,19 @@ def _slot_table(
 
 
 def _digit_tables(shares: np.ndarray, bits: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Pack 0/1 share rows into int64 weights per slot, ``63 // bits`` rows per table.
+    """Pack 0/1 share rows into float64 weights per slot, ``53 // bits`` rows per table.
 
     Row ``j`` of a table weighs ``2 ** (bits * j)``: the sum of the weights of a
     customer's purchases holds the count of each row in its own ``bits``-bit digit,
-    as long as no count reaches ``2 ** bits``. One sum then does the work of several.
+    exactly, as long as no count reaches ``2 ** bits`` (integers below 2 ** 53 add
+    exactly in float64, in any order). One sum then does the work of several.
     """
-    per_table = max(_INT_BITS // bits, 1)
+    per_table = max(_FLOAT_BITS // bits, 1)
     tables = []
     for start in range(0, len(shares), per_table):
         rows = np.arange(start, min(start + per_table, len(shares)))
-        shifts = bits * np.arange(len(rows), dtype=np.int64)
-        weights = (shares[rows].astype(np.int64) << shifts[:, None]).sum(axis=0)
-        tables.append((weights, rows))
+        scale = np.ldexp(1.0, bits * np.arange(len(rows)))
+        tables.append((scale @ shares[rows].astype(np.float64), rows))
     return tables
 
 
@@ -1107,15 +1111,18 @@ def occasion_table(
     n_shares = len(table.shares)
     bits = int(count.max()).bit_length()
     digits = _digit_tables(table.shares, bits)
-    # Each table's packed counts wait in the row of its own first share column (as int64).
-    packed = [block[row[share_names[int(columns[0])]]].view(np.int64) for _, columns in digits]
+    # Each table's packed counts wait in the row of its own first share column.
+    packed = [block[row[share_names[int(columns[0])]]] for _, columns in digits]
     groups = [
         np.where(g >= 0, g + row[share_names[0]] + len(share_names), sink).astype(np.int64) * n
         for g in table.groups
     ]
     cos_sum, sin_sum = block[row["seasonal_concentration"]], block[row["peak_day_of_year"]]
     personal = np.zeros((4, n)) if birth_month is not None else None
-    for start, stop in _spans(len(codes)):  # sums in purchase order: np.add.at, chunk by chunk
+    # Sums in purchase order: np.add.at chunk by chunk, or (numpy < 1.25, where it is
+    # slow) np.bincount over one chunk of the whole log: the same floats either way.
+    chunk = None if _engagement._FAST_AT else len(codes)
+    for start, stop in _spans(len(codes), chunk):
         c = codes[start:stop].astype(np.intp)
         slot = slots[start:stop]
         amount = amounts[start:stop] if amounts is not None else None
@@ -1132,13 +1139,13 @@ def occasion_table(
             amount = amount[kept] if amount is not None else None
             mine = mine[kept] if mine is not None else None
         for (weights, _), total in zip(digits, packed, strict=True):
-            np.add.at(total, c, weights[slot])
-        np.add.at(cos_sum, c, table.cos[slot])
-        np.add.at(sin_sum, c, table.sin[slot])
+            _add_at(total, c, weights[slot])
+        _add_at(cos_sum, c, table.cos[slot])
+        _add_at(sin_sum, c, table.sin[slot])
         if amount is not None:
-            np.add.at(block[row["spend"]], c, amount)
+            _add_at(block[row["spend"]], c, amount)
             for group in groups:  # the seasons, the hour bands, ...: a few groups
-                np.add.at(flat, group[slot] + c, amount)
+                _add_at(flat, group[slot] + c, amount)
         if personal is not None:
             assert birth_month is not None and birth_day is not None and mine is not None
             known = birth_month[mine] > 0
@@ -1151,18 +1158,18 @@ def occasion_table(
                 )
                 <= personal_window_days
             )
-            np.add.at(personal[0], c, near)
-            np.add.at(personal[1], c, known)
+            _add_at(personal[0], c, near)
+            _add_at(personal[1], c, known)
             if amount is not None:
-                np.add.at(personal[2], c, near * amount)
-                np.add.at(personal[3], c, known * amount)
+                _add_at(personal[2], c, near * amount)
+                _add_at(personal[3], c, known * amount)
 
     del codes, slots, keep, amounts, ns, override_rows, override_amounts
     total = count.astype(np.float64)
     mask = (np.int64(1) << bits) - 1
     with np.errstate(invalid="ignore", divide="ignore"):
         for (_, columns), sums in zip(digits, packed, strict=True):
-            whole = sums.copy()
+            whole = sums.astype(np.int64)
             for j, column in enumerate(columns.tolist()):
                 block[row[share_names[column]]] = ((whole >> (bits * j)) & mask) / total
         if personal is not None:
