@@ -399,3 +399,17 @@ def test_online_retail_is_christmas_driven(shared_data):
     assert seen["share_christmas"].mean() > 2 * 33 / 374
     by_season = t[[f"share_{s}" for s in SEASONS]].mean()
     assert by_season["share_autumn"] > max(by_season["share_spring"], by_season["share_summer"])
+
+
+def test_missing_order_ids_are_refused():
+    # A missing order id used to be coded -1 and merged into another customer's order.
+    log = pd.DataFrame(
+        {
+            "customer_id": [1, 2],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+            "amount": [1.0, 2.0],
+            "order": ["a", None],
+        }
+    )
+    with pytest.raises(DataValidationError, match="'order' has 1 missing order ids"):
+        occasion_table(log, amount_col="amount", order_col="order")

@@ -847,7 +847,7 @@ def occasion_table(
     order_col : str or None
         Order (invoice) id: the rows of one order are one purchase, timed at its
         first row. Without it, the rows of a customer at one instant are one
-        purchase.
+        purchase. A missing order id is an error, as in ``rfm_table``.
     as_of : date-like or None
         End of the observation, inclusive (default: the last timestamp). Later
         rows are excluded with a warning that counts them.
@@ -1005,6 +1005,12 @@ def occasion_table(
     if order_col is not None:
         rows = np.flatnonzero(keep) if keep is not None else np.arange(len(frame))
         second = frame[order_col].to_numpy()[rows]
+        n_missing = int(pd.isna(second).sum())
+        if n_missing:  # factorize would code them -1: merged into a neighbour's order
+            raise DataValidationError(
+                f"column {order_col!r} has {n_missing} missing order ids; fill them or "
+                f"pass order_col=None to count purchases by timestamp"
+            )
         second_codes, second_uniques = pd.factorize(second)
         width = np.int64(max(len(second_uniques), 1))
         purchase, keys = pd.factorize(log.codes_at(rows) * width + second_codes)
