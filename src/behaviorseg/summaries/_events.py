@@ -268,6 +268,22 @@ def _arrow_strings(values: pd.Series) -> Any:
     return None
 
 
+def _values_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The values of a few rows (positions) as a numpy array.
+
+    Arrow-backed strings are taken by Arrow: pandas' ``iloc`` on a chunked column
+    costs a pass over the whole column however few rows are taken.
+    """
+    chunked = _arrow_strings(values)
+    if chunked is not None:
+        import pyarrow as pa
+
+        taken: np.ndarray = chunked.take(pa.array(rows)).to_numpy(zero_copy_only=False)
+        return taken
+    picked: np.ndarray = values.iloc[rows].to_numpy()
+    return picked
+
+
 def _name_index(values: pd.Series, names: Sequence[str]) -> np.ndarray:
     """Position of each row's value in ``names`` (int32), -1 if absent or missing.
 
@@ -406,7 +422,7 @@ def _duplicated_rows(log: _EventLog, columns: Sequence[str]) -> np.ndarray:
         del key, where, maybe
     frame = pd.DataFrame({"_code": customer[candidates], "_ns": ticks[candidates]})
     for i, col in enumerate(columns):
-        frame[f"_{i}"] = log.frame[col].iloc[candidates].to_numpy()
+        frame[f"_{i}"] = _values_at(log.frame[col], candidates)
     out[candidates] = frame.duplicated().to_numpy()
     return out
 
