@@ -382,7 +382,7 @@ def _duplicated_rows(log: _EventLog, columns: Sequence[str]) -> np.ndarray:
     those pairs are found by sorting packed int64 keys, and ``duplicated`` runs on
     these few candidate rows only (in row order, so "first" is the same row).
     """
-    n_rows = len(log.codes)
+    n_rows = len(log.times)
     out = np.zeros(n_rows, dtype=bool)
     if n_rows < 2:
         return out
