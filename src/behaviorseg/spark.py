@@ -43,10 +43,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._validation import as_duration
 from .exceptions import DataValidationError, RowsExcludedWarning, SchemaError
-from .summaries._brands import _names as _event_names
-from .summaries._events import _funnel_window, _normalize_stages
+from .summaries._brands import _brand_options
+from .summaries._events import _funnel_window, _normalize_stages, _usage_window
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame as SparkDataFrame  # type: ignore[import-not-found,unused-ignore]
@@ -589,19 +588,8 @@ window, drop_duplicates :
     ...             window="30D").toPandas()  # doctest: +SKIP
     """
     F = _functions()
-    if usage_events is not None and event_col is None:
-        raise ValueError("usage_events needs event_col: pass event_col='<column with event names>'")
-    if event_col is not None and usage_events is None:
-        raise ValueError(
-            f"event_col={event_col!r} is only used to choose the usage events: pass "
-            f"usage_events=('<event name>', ...) too, or leave event_col=None to count "
-            f"every event"
-        )
-    if not isinstance(drop_duplicates, bool):
-        raise TypeError(f"drop_duplicates={drop_duplicates!r} must be True or False")
-    delta_ns = None
-    if window is not None:
-        delta_ns = int(as_duration(window, "window").as_unit("ns").value)
+    delta = _usage_window(event_col, usage_events, drop_duplicates, window)
+    delta_ns = int(delta.as_unit("ns").value) if delta is not None else None
     _check_columns(
         df,
         {
@@ -926,18 +914,9 @@ purchase_events, ignore_events, journey_window, as_of :
     F = _functions()
     from pyspark.sql import Window
 
-    window_ns = None
-    if journey_window is not None:
-        window_ns = int(as_duration(journey_window, "journey_window").as_unit("ns").value)
-    views_names = _event_names(view_events, "view_events")
-    buy_names = _event_names(purchase_events, "purchase_events")
-    ignored = _names_tuple(ignore_events)
-    clash = sorted(set(views_names) & set(buy_names))
-    if clash:
-        raise ValueError(f"view_events and purchase_events both list {clash}; list each once")
-    clash = sorted(set(ignored) & (set(views_names) | set(buy_names)))
-    if clash:
-        raise ValueError(f"ignore_events lists {clash}, which are views or purchases")
+    views_names, buy_names, ignored, window_ns = _brand_options(
+        view_events, purchase_events, ignore_events, journey_window
+    )
     _check_columns(
         df,
         {

@@ -41,6 +41,32 @@ def _names(value: str | Sequence[str], param: str) -> tuple[str, ...]:
     return names
 
 
+def _brand_options(
+    view_events: str | Sequence[str],
+    purchase_events: str | Sequence[str],
+    ignore_events: str | Sequence[str],
+    journey_window: Any,
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], int | None]:
+    """Check the options of a brand table (pandas or Spark).
+
+    Returns the view, purchase and ignored names, and the journey window in
+    nanoseconds (None: no window).
+    """
+    window_ns = None
+    if journey_window is not None:
+        window_ns = int(as_duration(journey_window, "journey_window").as_unit("ns").value)
+    views_names = _names(view_events, "view_events")
+    buy_names = _names(purchase_events, "purchase_events")
+    ignored = (ignore_events,) if isinstance(ignore_events, str) else tuple(ignore_events)
+    clash = sorted(set(views_names) & set(buy_names))
+    if clash:
+        raise ValueError(f"view_events and purchase_events both list {clash}; list each once")
+    clash = sorted(set(ignored) & (set(views_names) | set(buy_names)))
+    if clash:
+        raise ValueError(f"ignore_events lists {clash}, which are views or purchases")
+    return views_names, buy_names, ignored, window_ns
+
+
 def _first_seen_codes(codes: np.ndarray) -> np.ndarray:
     """Renumber non-negative codes 0, 1, ... in the order each first appears."""
     first = np.full(int(codes.max()) + 1, len(codes), dtype=np.int64)
@@ -220,18 +246,9 @@ def brand_table(
     top_brand_share              1.000000  0.666667
     brand_switching_rate         0.333333  0.888889
     """
-    window_ns = None
-    if journey_window is not None:
-        window_ns = int(as_duration(journey_window, "journey_window").as_unit("ns").value)
-    views_names = _names(view_events, "view_events")
-    buy_names = _names(purchase_events, "purchase_events")
-    ignored = (ignore_events,) if isinstance(ignore_events, str) else tuple(ignore_events)
-    clash = sorted(set(views_names) & set(buy_names))
-    if clash:
-        raise ValueError(f"view_events and purchase_events both list {clash}; list each once")
-    clash = sorted(set(ignored) & (set(views_names) | set(buy_names)))
-    if clash:
-        raise ValueError(f"ignore_events lists {clash}, which are views or purchases")
+    views_names, buy_names, ignored, window_ns = _brand_options(
+        view_events, purchase_events, ignore_events, journey_window
+    )
     log = _prepare_events(
         events,
         customer_col=customer_col,

@@ -427,6 +427,23 @@ def _duplicated_rows(log: _EventLog, columns: Sequence[str]) -> np.ndarray:
     return out
 
 
+def _usage_window(
+    event_col: str | None, usage_events: Any, drop_duplicates: Any, window: Any
+) -> pd.Timedelta | None:
+    """Check the options of a usage table (pandas or Spark); the window, or None."""
+    if usage_events is not None and event_col is None:
+        raise ValueError("usage_events needs event_col: pass event_col='<column with event names>'")
+    if event_col is not None and usage_events is None:
+        raise ValueError(
+            f"event_col={event_col!r} is only used to choose the usage events: pass "
+            f"usage_events=('<event name>', ...) too, or leave event_col=None to count "
+            f"every event"
+        )
+    if not isinstance(drop_duplicates, bool):
+        raise TypeError(f"drop_duplicates={drop_duplicates!r} must be True or False")
+    return as_duration(window, "window") if window is not None else None
+
+
 @frame_boundary("events")
 def usage_table(
     events: pd.DataFrame,
@@ -529,17 +546,7 @@ def usage_table(
     events_per_active_day      1.5   0.0  0.0
     days_since_last_activity  10.5  86.0  NaN
     """
-    if usage_events is not None and event_col is None:
-        raise ValueError("usage_events needs event_col: pass event_col='<column with event names>'")
-    if event_col is not None and usage_events is None:
-        raise ValueError(
-            f"event_col={event_col!r} is only used to choose the usage events: pass "
-            f"usage_events=('<event name>', ...) too, or leave event_col=None to count "
-            f"every event"
-        )
-    if not isinstance(drop_duplicates, bool):
-        raise TypeError(f"drop_duplicates={drop_duplicates!r} must be True or False")
-    delta = as_duration(window, "window") if window is not None else None
+    delta = _usage_window(event_col, usage_events, drop_duplicates, window)
     log = _prepare_events(
         events,
         customer_col=customer_col,
